@@ -1,0 +1,276 @@
+/* conf.c - table-driven reader for threatrec.conf. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "conf.h"
+#include "err.h"
+
+static int
+conf_is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static char *
+conf_trim(char *s)
+{
+	size_t n;
+
+	while (conf_is_space(*s))
+		s++;
+	n = strlen(s);
+	while (n > 0 && conf_is_space(s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+static int
+conf_parse_u64(const char *s, uint64_t *v, const char **endp)
+{
+	char *end = NULL;
+	unsigned long long x;
+
+	if (*s < '0' || *s > '9')
+		return TR_ERR_CONFIG;
+	errno = 0;
+	x = strtoull(s, &end, 10);
+	if (errno != 0)
+		return TR_ERR_CONFIG;
+	*v = x;
+	*endp = end;
+	return 0;
+}
+
+int
+conf_parse_size(const char *s, uint64_t *v)
+{
+	const char *end = NULL;
+	uint64_t x, mul = 1;
+
+	if (conf_parse_u64(s, &x, &end) != 0)
+		return TR_ERR_CONFIG;
+	if (*end == 'K' || *end == 'k') mul = 1024ULL, end++;
+	else if (*end == 'M' || *end == 'm') mul = 1024ULL * 1024, end++;
+	else if (*end == 'G' || *end == 'g') mul = 1024ULL * 1024 * 1024, end++;
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end != '\0' || (x != 0 && mul > UINT64_MAX / x))
+		return TR_ERR_CONFIG;
+	*v = x * mul;
+	return 0;
+}
+
+int
+conf_parse_duration(const char *s, uint64_t *ns)
+{
+	const char *end = NULL;
+	uint64_t x, mul = 1000000000ULL;
+
+	if (conf_parse_u64(s, &x, &end) != 0)
+		return TR_ERR_CONFIG;
+	if (strcmp(end, "ms") == 0) mul = 1000000ULL;
+	else if (strcmp(end, "s") == 0 || *end == '\0') mul = 1000000000ULL;
+	else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0) mul = 60000000000ULL;
+	else if (strcmp(end, "h") == 0) mul = 3600000000000ULL;
+	else
+		return TR_ERR_CONFIG;
+	if (x != 0 && mul > UINT64_MAX / x)
+		return TR_ERR_CONFIG;
+	*ns = x * mul;
+	return 0;
+}
+
+static int
+conf_apply(const struct conf_key *k, void *dst, const char *val, char *err, size_t errlen)
+{
+	char *field = (char *)dst + k->off;
+	const char *end = NULL;
+	uint64_t v = 0;
+	int r = TR_ERR_CONFIG;
+
+	switch (k->type) {
+	case CONF_STR:
+		if (strlen(val) >= k->size) {
+			snprintf(err, errlen, "value of %s is too long (max %zu bytes)", k->key, k->size - 1);
+			goto out;
+		}
+		memcpy(field, val, strlen(val) + 1);
+		r = 0;
+		goto out;
+	case CONF_BOOL:
+		if (!strcmp(val, "yes") || !strcmp(val, "true") || !strcmp(val, "on") || !strcmp(val, "1"))
+			*(int *)field = 1;
+		else if (!strcmp(val, "no") || !strcmp(val, "false") || !strcmp(val, "off") || !strcmp(val, "0"))
+			*(int *)field = 0;
+		else {
+			snprintf(err, errlen, "%s must be yes or no, not \"%s\"", k->key, val);
+			goto out;
+		}
+		r = 0;
+		goto out;
+	case CONF_FUNC:
+		r = k->fn(dst, val, err, errlen) == 0 ? 0 : TR_ERR_CONFIG;
+		goto out;
+	case CONF_MODE:
+		{
+			char *mend = NULL;
+			v = strtoull(val, &mend, 8);
+			end = mend;
+		}
+		if (*val == '\0' || *end != '\0' || v > 07777) {
+			snprintf(err, errlen, "%s must be an octal file mode, not \"%s\"", k->key, val);
+			goto out;
+		}
+		*(uint32_t *)field = (uint32_t)v;
+		r = 0;
+		goto out;
+	case CONF_U32:
+	case CONF_U64:
+		if (conf_parse_u64(val, &v, &end) != 0 || *end != '\0') {
+			snprintf(err, errlen, "%s must be a number, not \"%s\"", k->key, val);
+			goto out;
+		}
+		break;
+	case CONF_SIZE:
+		if (conf_parse_size(val, &v) != 0) {
+			snprintf(err, errlen, "%s must be a size such as 512M, not \"%s\"", k->key, val);
+			goto out;
+		}
+		break;
+	case CONF_DURATION:
+		if (conf_parse_duration(val, &v) != 0) {
+			snprintf(err, errlen, "%s must be a duration such as 30s or 10m, not \"%s\"", k->key, val);
+			goto out;
+		}
+		break;
+	}
+	if (v < k->min || (k->max != 0 && v > k->max)) {
+		snprintf(err, errlen, "%s = %s is out of range [%" PRIu64 ", %" PRIu64 "]",
+		    k->key, val, k->min, k->max);
+		goto out;
+	}
+	if (k->type == CONF_U32) {
+		if (v > UINT32_MAX) {
+			snprintf(err, errlen, "%s = %s is too large", k->key, val);
+			goto out;
+		}
+		*(uint32_t *)field = (uint32_t)v;
+	} else
+		*(uint64_t *)field = v;
+	r = 0;
+out:
+	return r;
+}
+
+static const struct conf_key *
+conf_find(const struct conf_key *keys, size_t n, const char *section, const char *key, int *section_known)
+{
+	size_t i;
+
+	*section_known = 0;
+	for (i = 0; i < n; i++) {
+		if (strcmp(keys[i].section, section) != 0)
+			continue;
+		*section_known = 1;
+		if (strcmp(keys[i].key, key) == 0)
+			return &keys[i];
+	}
+	return NULL;
+}
+
+int
+conf_set(const struct conf_key *keys, size_t n, void *dst, const char *name,
+    const char *value, char *err, size_t errlen)
+{
+	char section[64];
+	const char *dot = strchr(name, '.');
+	const struct conf_key *k;
+	int known = 0;
+
+	if (dot == NULL || (size_t)(dot - name) >= sizeof section) {
+		snprintf(err, errlen, "setting \"%s\" must be section.key", name);
+		return TR_ERR_CONFIG;
+	}
+	memcpy(section, name, (size_t)(dot - name));
+	section[dot - name] = '\0';
+	if ((k = conf_find(keys, n, section, dot + 1, &known)) == NULL) {
+		snprintf(err, errlen, "unknown setting \"%s\"", name);
+		return TR_ERR_CONFIG;
+	}
+	return conf_apply(k, dst, value, err, errlen);
+}
+
+int
+conf_load(const char *path, const struct conf_key *keys, size_t n, void *dst,
+    char *err, size_t errlen)
+{
+	char line[CONF_LINE_MAX + 2], section[64] = "", msg[256];
+	FILE *f = NULL;
+	unsigned lineno = 0;
+	int r = TR_ERR_CONFIG, known;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		r = TR_ERR_SYS;
+		goto out;
+	}
+	while (fgets(line, sizeof line, f) != NULL) {
+		char *s, *eq, *key, *val, *hash;
+		const struct conf_key *k;
+
+		lineno++;
+		if (strlen(line) > CONF_LINE_MAX) {
+			snprintf(err, errlen, "%s:%u: line too long", path, lineno);
+			goto out;
+		}
+		if ((hash = strchr(line, '#')) != NULL)
+			*hash = '\0';
+		s = conf_trim(line);
+		if (*s == '\0')
+			continue;
+		if (*s == '[') {
+			size_t l = strlen(s);
+			if (s[l - 1] != ']' || l - 2 >= sizeof section || l < 3) {
+				snprintf(err, errlen, "%s:%u: bad section header", path, lineno);
+				goto out;
+			}
+			memcpy(section, s + 1, l - 2);
+			section[l - 2] = '\0';
+			continue;
+		}
+		if ((eq = strchr(s, '=')) == NULL) {
+			snprintf(err, errlen, "%s:%u: expected \"key = value\"", path, lineno);
+			goto out;
+		}
+		*eq = '\0';
+		key = conf_trim(s);
+		val = conf_trim(eq + 1);
+		if (*section == '\0') {
+			snprintf(err, errlen, "%s:%u: \"%s\" outside any [section]", path, lineno, key);
+			goto out;
+		}
+		k = conf_find(keys, n, section, key, &known);
+		if (k == NULL) {
+			if (!known)
+				continue;       /* another process's section */
+			snprintf(err, errlen, "%s:%u: unknown key \"%s\" in [%s]", path, lineno, key, section);
+			goto out;
+		}
+		if (conf_apply(k, dst, val, msg, sizeof msg) != 0) {
+			snprintf(err, errlen, "%s:%u: %s", path, lineno, msg);
+			goto out;
+		}
+	}
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: read error", path);
+		r = TR_ERR_SYS;
+		goto out;
+	}
+	r = 0;
+out:
+	if (f != NULL)
+		fclose(f);
+	return r;
+}

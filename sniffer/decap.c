@@ -1,0 +1,377 @@
+/* decap.c - link layer, IPv4/IPv6 and UDP/TCP headers of a captured frame.
+ * RFC 791 (IPv4), RFC 8200 (IPv6 and its extension headers), RFC 6946
+ * (atomic fragments), RFC 768 (UDP), RFC 793/9293 (TCP), IEEE 802.1Q/802.1ad,
+ * the Linux cooked headers (SLL, SLL2) and BSD loopback (DLT_NULL/DLT_LOOP).
+ *
+ * Every byte is read through common/rd.h. Each length field is checked
+ * against what remains before it is used, and payloads are clamped to the
+ * smaller of the declared and the captured length (a short snaplen keeps
+ * what it has; Ethernet padding is cut off). Pure functions: no state, no
+ * allocation, no logging; the caller counts the reason.
+ */
+#include <string.h>
+#include <pcap/dlt.h>
+#include "decap.h"
+#include "rd.h"
+#include "err.h"
+
+#define ETH_P_IPV4     0x0800u
+#define ETH_P_IPV6     0x86ddu
+#define ETH_P_8021Q    0x8100u
+#define ETH_P_8021AD   0x88a8u
+#define ETH_P_QINQ_OLD 0x9100u
+#define ETH_MIN_TYPE   0x0600u   /* below: an 802.3 length, not an ethertype */
+
+#define PROTO_HOPOPTS  0u
+#define PROTO_TCP      6u
+#define PROTO_UDP      17u
+#define PROTO_ROUTING  43u
+#define PROTO_FRAGMENT 44u
+#define PROTO_AH       51u
+#define PROTO_DSTOPTS  60u
+#define PROTO_MOBILITY 135u
+#define PROTO_HIP      139u
+#define PROTO_SHIM6    140u
+
+/* DLT_RAW is 12 on Linux and 14 on some BSDs; files may carry either. */
+#define DLT_RAW_12     12
+#define DLT_RAW_14     14
+
+/* Offset of the reader's position within the buffer the parse started on.
+ * Both pointers are in the same buffer: the reader only ever advances. */
+static uint32_t
+off_in(const struct rd *r, const uint8_t *base)
+{
+	return (uint32_t)(r->p - base);
+}
+
+static int
+decap_tcp(struct rd *r, const uint8_t *base, struct decap_pkt *out)
+{
+	uint32_t ack = 0;
+	uint16_t win = 0, sum = 0, urg = 0;
+	uint8_t doff_b = 0, flags = 0;
+	size_t doff;
+	int ret = DECAP_ERR(RING_REJ_TCP);
+
+	if (rd_be16(r, &out->sport) || rd_be16(r, &out->dport) ||
+	    rd_be32(r, &out->tcp_seq) || rd_be32(r, &ack) ||
+	    rd_u8(r, &doff_b) || rd_u8(r, &flags) || rd_be16(r, &win) ||
+	    rd_be16(r, &sum) || rd_be16(r, &urg))
+		goto out;
+	doff = (size_t)(doff_b >> 4) * 4u;
+	if (doff < 20)
+		goto out;
+	if (rd_skip(r, doff - 20))       /* options must have been captured */
+		goto out;
+	out->tcp_flags = flags;
+	out->l5 = r->p;
+	out->l5_len = r->len;
+	out->l5_off = off_in(r, base);
+	ret = 0;
+out:
+	return ret;
+}
+
+/* r: the IP payload, already clamped to the declared and captured length;
+ * declared: the IP header's idea of the payload size. */
+static int
+decap_udp(struct rd *r, const uint8_t *base, size_t declared, struct decap_pkt *out)
+{
+	uint16_t ulen = 0, sum = 0;
+	size_t plen;
+	int ret = DECAP_ERR(RING_REJ_UDP);
+
+	if (rd_be16(r, &out->sport) || rd_be16(r, &out->dport) ||
+	    rd_be16(r, &ulen) || rd_be16(r, &sum))
+		goto out;
+	if (ulen == 0 && out->family == 6)
+		plen = declared - 8;     /* jumbogram (RFC 2675): length from IP */
+	else if (ulen < 8 || ulen > declared)
+		goto out;                /* inconsistent with the IP header */
+	else
+		plen = (size_t)ulen - 8;
+	rd_truncate(r, plen);            /* drops IP padding; keeps a short capture */
+	out->l5 = r->p;
+	out->l5_len = r->len;
+	out->l5_off = off_in(r, base);
+	ret = 0;
+out:
+	return ret;
+}
+
+static int
+decap_transport(struct rd *r, const uint8_t *base, size_t declared, struct decap_pkt *out)
+{
+	out->ip_payload_len = (uint32_t)declared;
+	if (out->proto == PROTO_UDP)
+		return decap_udp(r, base, declared, out);
+	if (out->proto == PROTO_TCP)
+		return decap_tcp(r, base, out);
+	out->l5 = r->p;                   /* ICMP, ESP, GRE, ...: not ours (yet) */
+	out->l5_len = r->len;
+	out->l5_off = off_in(r, base);
+	return DECAP_ERR(RING_REJ_OTHER);
+}
+
+static int
+decap_ipv4(struct rd *pkt, const uint8_t *base, struct decap_pkt *out)
+{
+	struct rd r = *pkt;
+	uint8_t vihl = 0, tos = 0, ttl = 0, proto = 0;
+	uint16_t tot = 0, id = 0, fragw = 0, sum = 0;
+	size_t ihl, tot_len;
+	int ret = DECAP_ERR(RING_REJ_IP);
+
+	out->family = 4;
+	out->l3 = r.p;
+	out->l3_off = off_in(&r, base);
+	if (rd_peek_u8(&r, 0, &vihl) || (vihl >> 4) != 4)
+		goto out;
+	ihl = (size_t)(vihl & 0x0f) * 4u;
+	if (ihl < 20 || ihl > r.len)
+		goto out;
+	if (rd_skip(&r, 1) || rd_u8(&r, &tos) || rd_be16(&r, &tot) ||
+	    rd_be16(&r, &id) || rd_be16(&r, &fragw) || rd_u8(&r, &ttl) ||
+	    rd_u8(&r, &proto) || rd_be16(&r, &sum) ||
+	    rd_bytes(&r, out->src, 4) || rd_bytes(&r, out->dst, 4))
+		goto out;
+	/* A total length of 0 is what TCP segmentation offload leaves in
+	 * captures taken on the sending host: the captured size is the truth. */
+	tot_len = tot ? tot : pkt->len;
+	if (tot_len < ihl)
+		goto out;
+	if (rd_skip(&r, ihl - 20))        /* options */
+		goto out;
+	out->ip_tos = tos;
+	out->ttl = ttl;
+	out->proto = proto;
+	out->l3_hlen = (uint16_t)ihl;
+	out->l3_len = tot_len < pkt->len ? tot_len : pkt->len;
+	rd_truncate(&r, tot_len - ihl);
+	if ((fragw & 0x2000u) || (fragw & 0x1fffu)) {
+		out->is_fragment = 1;
+		out->frag_more = (fragw & 0x2000u) ? 1 : 0;
+		out->frag_id = id;
+		out->frag_off = (uint32_t)(fragw & 0x1fffu) * 8u;
+		out->ip_payload_len = (uint32_t)(tot_len - ihl);
+		out->l5 = r.p;
+		out->l5_len = r.len;
+		out->l5_off = off_in(&r, base);
+		ret = 0;
+		goto out;
+	}
+	ret = decap_transport(&r, base, tot_len - ihl, out);
+out:
+	return ret;
+}
+
+static bool
+ipv6_is_ext(uint8_t nh)
+{
+	return nh == PROTO_HOPOPTS || nh == PROTO_ROUTING || nh == PROTO_DSTOPTS ||
+	       nh == PROTO_MOBILITY || nh == PROTO_HIP || nh == PROTO_SHIM6 ||
+	       nh == PROTO_AH || nh == PROTO_FRAGMENT;
+}
+
+static int
+decap_ipv6(struct rd *pkt, const uint8_t *base, struct decap_pkt *out)
+{
+	struct rd r = *pkt;
+	uint32_t vtf = 0, fid = 0;
+	uint16_t plen = 0, offw = 0;
+	uint8_t nh = 0, hlim = 0, xnh = 0, xlen = 0, res = 0;
+	size_t declared, hlen, n;
+	int ret = DECAP_ERR(RING_REJ_IP);
+
+	out->family = 6;
+	out->l3 = r.p;
+	out->l3_off = off_in(&r, base);
+	if (rd_be32(&r, &vtf) || (vtf >> 28) != 6 || rd_be16(&r, &plen) ||
+	    rd_u8(&r, &nh) || rd_u8(&r, &hlim) ||
+	    rd_bytes(&r, out->src, 16) || rd_bytes(&r, out->dst, 16))
+		goto out;
+	out->ip_tos = (uint8_t)(vtf >> 20);
+	out->ttl = hlim;
+	/* Payload length 0: a jumbogram or an offloaded capture; use what
+	 * was captured. */
+	declared = plen ? plen : r.len;
+	rd_truncate(&r, declared);
+	out->l3_len = 40 + r.len;
+	for (n = 0; ipv6_is_ext(nh); n++) {
+		if (n >= DECAP_V6_EXT_MAX)
+			goto out;                /* chain too long */
+		if (nh == PROTO_FRAGMENT) {
+			if (rd_u8(&r, &xnh) || rd_u8(&r, &res) ||
+			    rd_be16(&r, &offw) || rd_be32(&r, &fid) || declared < 8)
+				goto out;
+			declared -= 8;
+			nh = xnh;
+			if ((offw & 0xfff8u) == 0 && (offw & 1u) == 0)
+				continue;        /* atomic fragment (RFC 6946) */
+			out->is_fragment = 1;
+			out->proto = nh;
+			out->frag_more = offw & 1u;
+			out->frag_id = fid;
+			out->frag_off = offw & 0xfff8u;
+			out->ip_payload_len = (uint32_t)declared;
+			out->l3_hlen = (uint16_t)(off_in(&r, base) - out->l3_off);
+			out->l5 = r.p;
+			out->l5_len = r.len;
+			out->l5_off = off_in(&r, base);
+			ret = 0;
+			goto out;
+		}
+		if (rd_peek_u8(&r, 0, &xnh) || rd_peek_u8(&r, 1, &xlen))
+			goto out;
+		hlen = nh == PROTO_AH ? ((size_t)xlen + 2) * 4u : ((size_t)xlen + 1) * 8u;
+		if (hlen > declared || rd_skip(&r, hlen))
+			goto out;
+		declared -= hlen;
+		nh = xnh;
+	}
+	out->proto = nh;
+	out->l3_hlen = (uint16_t)(off_in(&r, base) - out->l3_off);
+	ret = decap_transport(&r, base, declared, out);
+out:
+	return ret;
+}
+
+static int
+decap_ip_rd(struct rd *r, const uint8_t *base, int want, struct decap_pkt *out)
+{
+	uint8_t b0 = 0;
+
+	if (rd_peek_u8(r, 0, &b0))
+		return DECAP_ERR(RING_REJ_IP);
+	if ((b0 >> 4) == 4 && want != 6)
+		return decap_ipv4(r, base, out);
+	if ((b0 >> 4) == 6 && want != 4)
+		return decap_ipv6(r, base, out);
+	return DECAP_ERR(RING_REJ_IP);
+}
+
+/* Follows an ethertype through VLAN tags to IPv4/IPv6. */
+static int
+decap_ethertype(struct rd *r, const uint8_t *base, uint16_t type, struct decap_pkt *out)
+{
+	uint16_t tci = 0;
+
+	while (type == ETH_P_8021Q || type == ETH_P_8021AD || type == ETH_P_QINQ_OLD) {
+		if (out->n_vlan >= DECAP_VLAN_MAX)
+			return DECAP_ERR(RING_REJ_LINK);
+		if (rd_be16(r, &tci) || rd_be16(r, &type))
+			return DECAP_ERR(RING_REJ_LINK);
+		out->vlan = tci & 0x0fffu;
+		out->n_vlan++;
+	}
+	if (type == ETH_P_IPV4)
+		return decap_ip_rd(r, base, 4, out);
+	if (type == ETH_P_IPV6)
+		return decap_ip_rd(r, base, 6, out);
+	return DECAP_ERR(RING_REJ_OTHER);   /* ARP, LLDP, 802.3 LLC, ... */
+}
+
+/* DLT_NULL stores the address family in the capturing host's byte order,
+ * DLT_LOOP in network order; files travel, so accept both. AF_INET6 differs
+ * between systems: 10 Linux, 24 NetBSD/OpenBSD, 28 FreeBSD, 30 Darwin. */
+static int
+decap_null(struct rd *r, const uint8_t *base, struct decap_pkt *out)
+{
+	struct rd peek = *r;
+	uint32_t le = 0, be = 0;
+
+	if (rd_le32(&peek, &le) || rd_be32(r, &be))
+		return DECAP_ERR(RING_REJ_LINK);
+	if (le == 2 || be == 2)
+		return decap_ip_rd(r, base, 4, out);
+	if (le == 10 || le == 24 || le == 28 || le == 30 ||
+	    be == 10 || be == 24 || be == 28 || be == 30)
+		return decap_ip_rd(r, base, 6, out);
+	return DECAP_ERR(RING_REJ_OTHER);
+}
+
+int
+decap_frame(int dlt, const uint8_t *frame, size_t caplen, struct decap_pkt *out)
+{
+	struct rd r = rd_make(frame, caplen);
+	uint16_t type = 0;
+	int ret = DECAP_ERR(RING_REJ_LINK);
+
+	memset(out, 0, sizeof(*out));
+	switch (dlt) {
+	case DLT_EN10MB:
+		if (rd_skip(&r, 12) || rd_be16(&r, &type))
+			goto out;
+		if (type < ETH_MIN_TYPE) {
+			ret = DECAP_ERR(RING_REJ_OTHER);
+			goto out;
+		}
+		ret = decap_ethertype(&r, frame, type, out);
+		break;
+	case DLT_LINUX_SLL:      /* type, arphrd, addr len, addr[8], protocol */
+		if (rd_skip(&r, 14) || rd_be16(&r, &type))
+			goto out;
+		ret = decap_ethertype(&r, frame, type, out);
+		break;
+	case DLT_LINUX_SLL2:     /* protocol, reserved, ifindex, arphrd, type, addr len, addr[8] */
+		if (rd_be16(&r, &type) || rd_skip(&r, 18))
+			goto out;
+		ret = decap_ethertype(&r, frame, type, out);
+		break;
+	case DLT_RAW_12:
+	case DLT_RAW_14:
+	case DECAP_LINKTYPE_RAW:
+		ret = decap_ip_rd(&r, frame, 0, out);
+		break;
+	case DLT_IPV4:
+		ret = decap_ip_rd(&r, frame, 4, out);
+		break;
+	case DLT_IPV6:
+		ret = decap_ip_rd(&r, frame, 6, out);
+		break;
+	case DLT_NULL:
+	case DLT_LOOP:
+		ret = decap_null(&r, frame, out);
+		break;
+	default:
+		break;
+	}
+out:
+	return ret;
+}
+
+int
+decap_ip(const uint8_t *ip, size_t len, struct decap_pkt *out)
+{
+	struct rd r = rd_make(ip, len);
+
+	memset(out, 0, sizeof(*out));
+	return decap_ip_rd(&r, ip, 0, out);
+}
+
+enum ring_reject
+decap_reason(int r)
+{
+	int k;
+
+	if (r >= 0)
+		return RING_REJ_OTHER;
+	k = -r - 1;
+	if (k >= RING_REJ_MAX_)
+		return RING_REJ_OTHER;
+	return (enum ring_reject)k;
+}
+
+int
+decap_dlt_supported(int dlt)
+{
+	switch (dlt) {
+	case DLT_EN10MB: case DLT_LINUX_SLL: case DLT_LINUX_SLL2:
+	case DLT_RAW_12: case DLT_RAW_14: case DECAP_LINKTYPE_RAW:
+	case DLT_IPV4: case DLT_IPV6: case DLT_NULL: case DLT_LOOP:
+		return 1;
+	default:
+		return 0;
+	}
+}

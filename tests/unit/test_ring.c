@@ -1,0 +1,271 @@
+/* test_ring.c - the shared-memory ring: append/iterate, eviction order,
+ * pinning, generations, zeroing, attach. */
+#include <stdlib.h>
+#include <unistd.h>
+#include "err.h"
+#include "ring.h"
+#include "test.h"
+
+static struct ring *
+mk_ring(const char *name, uint64_t size, uint32_t slots, uint64_t grace)
+{
+	struct ring_conf rc = { name, size, slots, 4096, grace, 0600, 0 };
+	struct ring *r = NULL;
+	if (ring_create(&rc, &r) != 0)
+		return NULL;
+	return r;
+}
+
+static uint32_t
+mk_call(struct ring *r, const char *id, uint64_t t)
+{
+	struct ring_call c;
+	uint32_t s = RING_NONE;
+	memset(&c, 0, sizeof c);
+	snprintf(c.call_id, sizeof c.call_id, "%s", id);
+	snprintf(c.from_tag, sizeof c.from_tag, "tag-%s", id);
+	c.state = RING_ST_ACTIVE;
+	c.t_first = t;
+	if (ring_call_new(r, &c, &s) != 0)
+		return RING_NONE;
+	return s;
+}
+
+static int
+put(struct ring *r, uint32_t s, uint64_t ts, uint32_t len, uint8_t fill)
+{
+	uint8_t buf[2048];
+	struct ring_rec rec = { ts, len, len, 1, RING_K_RTP, RING_DIR_FWD, 0xffff, 0 };
+	memset(buf, fill, len);
+	return ring_call_append(r, s, &rec, buf);
+}
+
+static void
+end_call(struct ring *r, uint32_t s, uint64_t t)
+{
+	struct ring_call c;
+	ring_call_read(r, s, &c);
+	c.state = RING_ST_ENDED;
+	c.t_end = t;
+	ring_call_update(r, s, &c);
+}
+
+static uint64_t
+count_recs(const struct ring *r, uint32_t s, uint32_t gen, int *errp)
+{
+	struct ring_iter it;
+	struct ring_rec rec;
+	const uint8_t *b;
+	uint64_t n = 0;
+	int rv;
+	*errp = 0;
+	if ((rv = ring_iter_init(&it, r, s, gen)) != 0) {
+		*errp = rv;
+		return 0;
+	}
+	while ((rv = ring_iter_next(&it, &rec, &b)) == 1) {
+		if (b[0] != (uint8_t)(rec.ts_ns & 0xff) || b[rec.caplen - 1] != (uint8_t)(rec.ts_ns & 0xff))
+			*errp = TR_ERR_INVAL;
+		n++;
+	}
+	if (rv < 0)
+		*errp = rv;
+	ring_iter_clear(&it);
+	return n;
+}
+
+static void
+test_append_iterate(void)
+{
+	struct ring *r = mk_ring(NULL, 64 * 4096, 8, 1000);
+	struct ring_call c;
+	uint32_t s, i;
+	int err;
+	TEST_START("append and iterate across chunks");
+	ASSERT_TRUE(r != NULL);
+	s = mk_call(r, "a@x", 100);
+	for (i = 0; i < 100; i++)
+		ASSERT_INT_EQ(put(r, s, i, 200 + i, (uint8_t)i), 0);
+	ASSERT_INT_EQ(ring_call_read(r, s, &c), 0);
+	ASSERT_U64_EQ(c.n_packets, 100);
+	ASSERT_TRUE(c.n_chunks > 1);
+	ASSERT_U64_EQ(count_recs(r, s, c.gen, &err), 100);
+	ASSERT_INT_EQ(err, 0);
+	ring_close(r);
+	TEST_DONE();
+}
+
+static void
+test_live_growth(void)
+{
+	struct ring *r = mk_ring(NULL, 64 * 4096, 8, 1000);
+	struct ring_iter it;
+	struct ring_rec rec;
+	const uint8_t *b;
+	struct ring_call c;
+	uint32_t s, i, n = 0;
+	int rv;
+	TEST_START("iterator resumes while the call grows");
+	s = mk_call(r, "grow@x", 1);
+	ring_call_read(r, s, &c);
+	ASSERT_INT_EQ(ring_iter_init(&it, r, s, c.gen), 0);
+	ASSERT_INT_EQ(ring_iter_next(&it, &rec, &b), 0);     /* empty so far */
+	for (i = 0; i < 50; i++) {
+		put(r, s, i, 300, (uint8_t)i);
+		while ((rv = ring_iter_next(&it, &rec, &b)) == 1) {
+			ASSERT_U64_EQ(rec.ts_ns, n);
+			n++;
+		}
+		ASSERT_INT_EQ(rv, 0);
+	}
+	ASSERT_INT_EQ(n, 50);
+	ring_iter_clear(&it);
+	ring_close(r);
+	TEST_DONE();
+}
+
+static void
+test_grace_expiry(void)
+{
+	struct ring *r = mk_ring(NULL, 64 * 4096, 8, 1000);
+	struct ring_call c;
+	struct ring_stats st;
+	uint32_t s, gen;
+	TEST_START("ended call freed after grace, slot reused with new gen");
+	s = mk_call(r, "old@x", 1);
+	put(r, s, 5, 100, 5);
+	ring_call_read(r, s, &c);
+	gen = c.gen;
+	end_call(r, s, 10);
+	ring_expire(r, 500);
+	ASSERT_INT_EQ(ring_call_read(r, s, &c), 0);           /* within grace */
+	ring_expire(r, 1011);
+	ASSERT_INT_EQ(ring_call_read(r, s, &c), TR_ERR_NOTFOUND);
+	ring_stats_read(r, &st);
+	ASSERT_U64_EQ(st.evictions_calls, 1);
+	ASSERT_U64_EQ(st.chunks_used, 0);
+	s = mk_call(r, "new@x", 2000);
+	ring_call_read(r, s, &c);
+	ASSERT_TRUE(c.gen != gen);
+	ring_close(r);
+	TEST_DONE();
+}
+
+static void
+test_eviction_order_and_pin(void)
+{
+	/* 16 chunks of 4 KiB: ~3 records of 1200 bytes per chunk */
+	struct ring *r = mk_ring(NULL, 16 * 4096, 8, 1000000);
+	struct ring_call ca, cb, cc;
+	uint32_t a, b, cs, i;
+	int err;
+	TEST_START("pool full: oldest unmarked live call loses its head, pinned never");
+	a = mk_call(r, "pinned@x", 1);
+	b = mk_call(r, "victim@x", 2);
+	ring_call_read(r, a, &ca);
+	ASSERT_INT_EQ(ring_mark_pin(r, a, ca.gen), 0);
+	for (i = 0; i < 12; i++) {
+		put(r, a, i, 1200, (uint8_t)i);
+		put(r, b, i, 1200, (uint8_t)i);
+	}
+	cs = mk_call(r, "newer@x", 3);
+	for (i = 0; i < 30; i++)
+		ASSERT_INT_EQ(put(r, cs, i, 1200, (uint8_t)i), 0);
+	ring_call_read(r, a, &ca);
+	ring_call_read(r, b, &cb);
+	ring_call_read(r, cs, &cc);
+	ASSERT_TRUE(!(ca.flags & RING_CF_HEAD_LOST));
+	ASSERT_U64_EQ(count_recs(r, a, ca.gen, &err), 12);
+	ASSERT_INT_EQ(err, 0);
+	ASSERT_TRUE(cb.flags & RING_CF_HEAD_LOST);
+	ASSERT_TRUE(cb.n_dropped > 0);
+	/* pinning a call that already lost its head is refused */
+	ASSERT_INT_EQ(ring_mark_pin(r, b, cb.gen), TR_ERR_GONE);
+	/* a stale generation is refused */
+	ASSERT_INT_EQ(ring_mark_pin(r, cs, cc.gen + 7), TR_ERR_STALE);
+	ring_close(r);
+	TEST_DONE();
+}
+
+static void
+test_pinned_ended_kept(void)
+{
+	struct ring *r = mk_ring(NULL, 16 * 4096, 8, 10);
+	struct ring_call c;
+	uint32_t s;
+	TEST_START("pinned ended call survives grace until unpinned");
+	s = mk_call(r, "keep@x", 1);
+	put(r, s, 1, 100, 1);
+	ring_call_read(r, s, &c);
+	ASSERT_INT_EQ(ring_mark_pin(r, s, c.gen), 0);
+	end_call(r, s, 5);
+	ring_expire(r, 1000);
+	ASSERT_INT_EQ(ring_call_read(r, s, &c), 0);
+	ASSERT_INT_EQ(ring_mark_set(r, s, c.gen, RING_MK_SEALED, RING_MK_PIN), 0);
+	ring_expire(r, 2000);
+	ASSERT_INT_EQ(ring_call_read(r, s, &c), TR_ERR_NOTFOUND);
+	ring_close(r);
+	TEST_DONE();
+}
+
+static void
+test_ended_preferred_over_live(void)
+{
+	struct ring *r = mk_ring(NULL, 8 * 4096, 8, 100);
+	struct ring_call c;
+	uint32_t e, l, i;
+	TEST_START("ended call past grace is evicted before a live call loses data");
+	e = mk_call(r, "ended@x", 1);
+	for (i = 0; i < 6; i++) put(r, e, i, 1200, (uint8_t)i);
+	end_call(r, e, 10);
+	l = mk_call(r, "live@x", 2);
+	/* fill well past the pool; capture clock past e's grace */
+	for (i = 0; i < 12; i++) put(r, l, 200 + i, 1200, (uint8_t)(200 + i));
+	ASSERT_INT_EQ(ring_call_read(r, e, &c), TR_ERR_NOTFOUND);
+	ring_call_read(r, l, &c);
+	ASSERT_TRUE(!(c.flags & RING_CF_HEAD_LOST));
+	ring_close(r);
+	TEST_DONE();
+}
+
+static void
+test_shm_attach(void)
+{
+	char name[64];
+	struct ring *w, *rd = NULL, *mk = NULL;
+	struct ring_call c;
+	uint32_t s, slot;
+	int err;
+	TEST_START("shared object: reader attach, find, marks mapping");
+	snprintf(name, sizeof name, "/threatrec-unit-%d", (int)getpid());
+	w = mk_ring(name, 32 * 4096, 16, 1000);
+	ASSERT_TRUE(w != NULL);
+	s = mk_call(w, "shm@x", 1);
+	put(w, s, 7, 100, 7);
+	ASSERT_INT_EQ(ring_attach(name, RING_ATTACH_RDONLY, &rd), 0);
+	ASSERT_INT_EQ(ring_attach(name, RING_ATTACH_MARKS, &mk), 0);
+	ASSERT_INT_EQ(ring_find(rd, "shm@x", NULL, &slot, &c), 0);
+	ASSERT_INT_EQ(slot, s);
+	ASSERT_U64_EQ(count_recs(rd, s, c.gen, &err), 1);
+	ASSERT_INT_EQ(ring_mark_pin(mk, s, c.gen), 0);
+	ASSERT_TRUE(ring_mark_get(w, s) & RING_MK_PIN);
+	ASSERT_INT_EQ(ring_call_free(w, s), TR_ERR_PERM);
+	ring_close(mk);
+	ring_close(rd);
+	ring_close(w);
+	ASSERT_INT_EQ(ring_attach(name, RING_ATTACH_RDONLY, &rd), TR_ERR_SYS);  /* unlinked */
+	TEST_DONE();
+}
+
+int
+main(void)
+{
+	test_append_iterate();
+	test_live_growth();
+	test_grace_expiry();
+	test_eviction_order_and_pin();
+	test_pinned_ended_kept();
+	test_ended_preferred_over_live();
+	test_shm_attach();
+	return TEST_EXIT();
+}

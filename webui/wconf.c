@@ -1,0 +1,78 @@
+/* wconf.c - the [webui] section of threatrec.conf. */
+#include "wconf.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "conf.h"
+#include "err.h"
+
+#define K(key, type, field, lo, hi) \
+	{ "webui", key, type, offsetof(struct wconf, field), \
+	  sizeof(((struct wconf *)0)->field), lo, hi, NULL }
+
+static const struct conf_key wconf_keys[] = {
+	K("listen",             CONF_STR,      listen, 0, 0),
+	K("port",               CONF_U32,      port, 1, 65535),
+	K("tls_cert",           CONF_STR,      tls_cert, 0, 0),
+	K("tls_key",            CONF_STR,      tls_key, 0, 0),
+	K("vault_socket",       CONF_STR,      vault_socket, 0, 0),
+	K("ring",               CONF_STR,      ring, 0, 0),
+	K("max_connections",    CONF_U32,      max_connections, 1, 4096),
+	K("per_ip_connections", CONF_U32,      per_ip_connections, 1, 4096),
+	K("threads",            CONF_U32,      threads, 1, 64),
+	K("timeout",            CONF_DURATION, timeout_ns, 1000000000ULL, 3600000000000ULL),
+	K("marks_max",          CONF_U32,      marks_max, 16, 1u << 20),
+	K("metrics",            CONF_BOOL,     metrics, 0, 0),
+	K("syslog",             CONF_BOOL,     use_syslog, 0, 0),
+};
+
+static void wconf_defaults(struct wconf *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->listen, sizeof(c->listen), "127.0.0.1");
+	c->port = 8080;
+	snprintf(c->vault_socket, sizeof(c->vault_socket), "/run/threatrec/vault.sock");
+	snprintf(c->ring, sizeof(c->ring), "/threatrec");
+	c->max_connections = 64;
+	c->per_ip_connections = 32;
+	c->threads = 4;
+	c->timeout_ns = 30000000000ULL;
+	c->marks_max = 1024;
+	c->metrics = 1;
+}
+
+int wconf_load(struct wconf *c, const char *path, char *err, size_t errlen)
+{
+	int r = 0;
+
+	wconf_defaults(c);
+	if (path != NULL)
+		r = conf_load(path, wconf_keys, sizeof(wconf_keys) / sizeof(wconf_keys[0]), c,
+		              err, errlen);
+	if (r == 0 && (c->tls_cert[0] != '\0') != (c->tls_key[0] != '\0')) {
+		snprintf(err, errlen, "%s: [webui] tls_cert and tls_key must be set together",
+		         path ? path : "config");
+		r = TR_ERR_CONFIG;
+	}
+	return r;
+}
+
+int wconf_set(struct wconf *c, const char *kv, char *err, size_t errlen)
+{
+	char name[96], value[WCONF_PATH_MAX];
+	const char *eq = strchr(kv, '=');
+	int r = TR_ERR_CONFIG;
+
+	if (eq == NULL || (size_t)(eq - kv) + sizeof("webui.") > sizeof(name) ||
+	    strlen(eq + 1) >= sizeof(value)) {
+		snprintf(err, errlen, "bad override \"%s\" (want key=value)", kv);
+		goto out;
+	}
+	snprintf(name, sizeof(name), "webui.%.*s", (int)(eq - kv), kv);
+	snprintf(value, sizeof(value), "%s", eq + 1);
+	r = conf_set(wconf_keys, sizeof(wconf_keys) / sizeof(wconf_keys[0]), c, name, value,
+	             err, errlen);
+out:
+	return r;
+}
