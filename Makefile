@@ -32,7 +32,7 @@ endif
 all: $(PROGS) $(UNIT_BINS) $(FUZZ_REPLAY)
 
 deps:
-	@packaging/deps.sh build test
+	@packaging/deps.sh build test browser
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -71,7 +71,7 @@ test check: deps
 # The whole suite again under ASan and UBSan, in its own build folder.
 asan asan-check: deps
 	$(MAKE) B=build-asan SANITIZER=address,undefined all
-	B=build-asan tests/run.sh
+	B=build-asan SUITES="unit fuzz golden corpus vault e2e" tests/run.sh
 
 # libFuzzer with clang: make fuzz FUZZ_SECONDS=60
 FUZZ_SECONDS ?= 30

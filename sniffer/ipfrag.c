@@ -439,8 +439,13 @@ dg_complete(struct ipfrag *ipf, struct ipfrag_dg *dg, uint64_t ts_ns, struct ipf
 	size_t hl = dg->hdr_len, len = hl + dg->total, tomb;
 	uint16_t sum;
 	uint32_t i;
-	int ret = TR_ERR_NOMEM;
+	int ret = TR_ERR_LIMIT;
 
+	if (len > IPFRAG_DGRAM_MAX) {          /* IPv4 options made it too long */
+		ipf->st.too_big++;
+		goto out;
+	}
+	ret = TR_ERR_NOMEM;
 	if ((ip = malloc(len)) == NULL) {
 		ipf->st.nomem++;
 		goto out;
@@ -533,9 +538,9 @@ ipfrag_add(struct ipfrag *ipf, uint64_t ts_ns, const struct decap_pkt *f,
 	 * data: a fragment cut by the snaplen cannot be reassembled. */
 	if (f->l5_off > caplen || f->l5_len > caplen - f->l5_off ||
 	    f->l3_off > caplen || f->l3_hlen > caplen - f->l3_off ||
-	    (f->family == 6 && (f->l3_hlen < 40 || f->l3_off > caplen - 40)) ||
+	    (f->family == 6 && f->l3_hlen < 40) ||
 	    f->l5_len != f->ip_payload_len || f->l5_len == 0 ||
-	    f->frag_off > IPFRAG_DGRAM_MAX) {
+	    f->l5_len > IPFRAG_DGRAM_MAX || f->frag_off > IPFRAG_DGRAM_MAX) {
 		ipf->st.bad++;
 		goto out;
 	}

@@ -220,7 +220,7 @@ test_ended_preferred_over_live(void)
 	end_call(r, e, 10);
 	l = mk_call(r, "live@x", 2);
 	/* fill well past the pool; capture clock past e's grace */
-	for (i = 0; i < 12; i++) put(r, l, 200 + i, 1200, (uint8_t)(200 + i));
+	for (i = 0; i < 21; i++) put(r, l, 200 + i, 1200, (uint8_t)(200 + i));
 	ASSERT_INT_EQ(ring_call_read(r, e, &c), TR_ERR_NOTFOUND);
 	ring_call_read(r, l, &c);
 	ASSERT_TRUE(!(c.flags & RING_CF_HEAD_LOST));

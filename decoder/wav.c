@@ -1,0 +1,43 @@
+/* wav.c - WAV output via libsndfile (RIFF/WAVE, PCM 16-bit). */
+#include <errno.h>
+#include <sndfile.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/log.h"
+#include "decoder/wav.h"
+
+int wav_write(const char *path, int fd, const int16_t *pcm, size_t frames,
+              unsigned channels, uint32_t rate)
+{
+	SF_INFO info;
+	SNDFILE *sf = NULL;
+	int r = TR_ERR_INVAL;
+
+	if (!pcm || channels == 0 || rate == 0 || (!path && fd < 0))
+		goto out;
+	memset(&info, 0, sizeof(info));
+	info.samplerate = (int)rate;
+	info.channels = (int)channels;
+	info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_16;
+	sf = path ? sf_open(path, SFM_WRITE, &info) : sf_open_fd(fd, SFM_WRITE, &info, 0);
+	if (!sf) {
+		log_err_f("%s: %s", path ? path : "fd", sf_strerror(NULL));
+		if (!errno)
+			errno = EIO;
+		r = TR_ERR_SYS;
+		goto out;
+	}
+	if (frames && sf_writef_short(sf, pcm, (sf_count_t)frames) != (sf_count_t)frames) {
+		log_err_f("%s: %s", path ? path : "fd", sf_strerror(sf));
+		if (!errno)
+			errno = EIO;
+		r = TR_ERR_SYS;
+		goto out;
+	}
+	r = 0;
+out:
+	if (sf && sf_close(sf) != 0 && r == 0)
+		r = TR_ERR_SYS;
+	return r;
+}

@@ -1,0 +1,474 @@
+/* main.c - threatrec-sniffer: capture -> engine -> shared-memory ring.
+ *
+ * Start-up order (README.privsep): open the capture handle and create the
+ * ring (the privileged steps), then drop privileges, forbid core dumps
+ * (a core would hold unmarked audio), and only then read packets.
+ */
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+#include <jansson.h>
+
+#include "capture.h"
+#include "conf.h"
+#include "engine.h"
+#include "err.h"
+#include "log.h"
+#include "ring.h"
+
+static volatile sig_atomic_t snf_quit;
+static volatile int snf_stop;
+
+struct snf_conf {
+	char     ring_name[128];
+	uint64_t ring_size;
+	uint32_t ring_slots;
+	uint64_t ring_chunk;
+	uint64_t grace_ns;
+	uint32_t ring_mode;
+	char     ring_group[64];
+	int      ring_mlock;
+	char     iface[64];
+	char     file[1024];
+	char     filter[512];
+	uint32_t snaplen;
+	uint64_t buffer_size;
+	int      promisc;
+	char     user[64];
+	struct engine_conf eng;
+};
+
+struct snf_ctx {
+	struct snf_conf conf;
+	struct ring *ring;
+	struct engine *eng;
+	struct capture *cap;
+	uint64_t last_ts;
+	uint64_t last_heartbeat;
+};
+
+/* sip_ports = 5060, 5080 */
+static int
+snf_parse_ports(void *dst, const char *v, char *err, size_t errlen)
+{
+	struct snf_conf *c = dst;
+	char buf[256], *tok, *save = NULL;
+	unsigned n = 0;
+
+	snprintf(buf, sizeof buf, "%s", v);
+	memset(c->eng.sip_ports, 0, sizeof c->eng.sip_ports);
+	for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		char *end;
+		unsigned long p = strtoul(tok, &end, 10);
+		if (*end || p == 0 || p > 65535 || n + 1 >= sizeof c->eng.sip_ports / sizeof c->eng.sip_ports[0]) {
+			snprintf(err, errlen, "sip_ports: bad port \"%s\" (1-65535, at most 7)", tok);
+			return -1;
+		}
+		c->eng.sip_ports[n++] = (uint16_t)p;
+	}
+	return 0;
+}
+
+/* agent_nets = 10.1.0.0/16, 2001:db8::/32 (repeatable) */
+static int
+snf_parse_nets(void *dst, const char *v, char *err, size_t errlen)
+{
+	struct snf_conf *c = dst;
+	char buf[512], *tok, *save = NULL;
+
+	snprintf(buf, sizeof buf, "%s", v);
+	for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		struct engine_net *n;
+		char *slash = strchr(tok, '/'), *end;
+		unsigned long pfx;
+		if (c->eng.n_agent_nets >= ENGINE_NETS_MAX) {
+			snprintf(err, errlen, "agent_nets: at most %d networks", ENGINE_NETS_MAX);
+			return -1;
+		}
+		n = &c->eng.agent_nets[c->eng.n_agent_nets];
+		if (slash)
+			*slash = '\0';
+		if (inet_pton(AF_INET, tok, n->addr) == 1)
+			n->family = 4;
+		else if (inet_pton(AF_INET6, tok, n->addr) == 1)
+			n->family = 6;
+		else {
+			snprintf(err, errlen, "agent_nets: \"%s\" is not an IPv4 or IPv6 address", tok);
+			return -1;
+		}
+		pfx = n->family == 4 ? 32 : 128;
+		if (slash) {
+			unsigned long max = pfx;
+			pfx = strtoul(slash + 1, &end, 10);
+			if (*end || slash[1] == '\0' || pfx > max) {
+				snprintf(err, errlen, "agent_nets: bad prefix length \"/%s\"", slash + 1);
+				return -1;
+			}
+		}
+		n->prefix = (uint8_t)pfx;
+		c->eng.n_agent_nets++;
+	}
+	return 0;
+}
+
+#define O(f) offsetof(struct snf_conf, f)
+static const struct conf_key snf_keys[] = {
+	{ "ring", "name", CONF_STR, O(ring_name), sizeof(((struct snf_conf *)0)->ring_name), 0, 0, NULL },
+	{ "ring", "size", CONF_SIZE, O(ring_size), 0, 1ULL << 20, 1ULL << 40, NULL },
+	{ "ring", "slots", CONF_U32, O(ring_slots), 0, 16, RING_SLOTS_MAX, NULL },
+	{ "ring", "chunk_size", CONF_SIZE, O(ring_chunk), 0, RING_CHUNK_MIN, RING_CHUNK_MAX, NULL },
+	{ "ring", "grace", CONF_DURATION, O(grace_ns), 0, 0, 0, NULL },
+	{ "ring", "mode", CONF_MODE, O(ring_mode), 0, 0, 0, NULL },
+	{ "ring", "group", CONF_STR, O(ring_group), sizeof(((struct snf_conf *)0)->ring_group), 0, 0, NULL },
+	{ "ring", "mlock", CONF_BOOL, O(ring_mlock), 0, 0, 0, NULL },
+	{ "sniffer", "interface", CONF_STR, O(iface), sizeof(((struct snf_conf *)0)->iface), 0, 0, NULL },
+	{ "sniffer", "file", CONF_STR, O(file), sizeof(((struct snf_conf *)0)->file), 0, 0, NULL },
+	{ "sniffer", "filter", CONF_STR, O(filter), sizeof(((struct snf_conf *)0)->filter), 0, 0, NULL },
+	{ "sniffer", "snaplen", CONF_U32, O(snaplen), 0, 128, 262144, NULL },
+	{ "sniffer", "buffer_size", CONF_SIZE, O(buffer_size), 0, 1ULL << 20, 1ULL << 31, NULL },
+	{ "sniffer", "promisc", CONF_BOOL, O(promisc), 0, 0, 0, NULL },
+	{ "sniffer", "user", CONF_STR, O(user), sizeof(((struct snf_conf *)0)->user), 0, 0, NULL },
+	{ "sniffer", "sip_ports", CONF_FUNC, 0, 0, 0, 0, snf_parse_ports },
+	{ "sniffer", "agent_nets", CONF_FUNC, 0, 0, 0, 0, snf_parse_nets },
+	{ "sniffer", "agent_pattern", CONF_STR, O(eng.agent_pattern), sizeof(((struct snf_conf *)0)->eng.agent_pattern), 0, 0, NULL },
+	{ "sniffer", "mark_code", CONF_STR, O(eng.mark_code), sizeof(((struct snf_conf *)0)->eng.mark_code), 0, 0, NULL },
+	{ "sniffer", "media_timeout", CONF_DURATION, O(eng.media_timeout_ns), 0, 1000000000ULL, 0, NULL },
+	{ "sniffer", "setup_timeout", CONF_DURATION, O(eng.setup_timeout_ns), 0, 1000000000ULL, 0, NULL },
+	{ "sniffer", "frag_timeout", CONF_DURATION, O(eng.frag_timeout_ns), 0, 100000000ULL, 0, NULL },
+	{ "sniffer", "frags_max", CONF_U32, O(eng.frags_max), 0, 1, 1u << 20, NULL },
+	{ "sniffer", "calls_max", CONF_U32, O(eng.calls_max), 0, 1, RING_SLOTS_MAX, NULL },
+	{ "sniffer", "sip_max", CONF_U32, O(eng.sip_max), 0, 512, 65535, NULL },
+};
+#undef O
+#define SNF_NKEYS (sizeof snf_keys / sizeof snf_keys[0])
+
+static void
+snf_conf_defaults(struct snf_conf *c)
+{
+	memset(c, 0, sizeof *c);
+	snprintf(c->ring_name, sizeof c->ring_name, "/threatrec");
+	c->ring_size = 512ULL << 20;
+	c->ring_slots = 4096;
+	c->ring_chunk = 65536;
+	c->grace_ns = 600ULL * 1000000000ULL;
+	c->ring_mode = 0640;
+	c->ring_mlock = 1;
+	c->snaplen = 65535;
+	c->buffer_size = 64ULL << 20;
+	c->promisc = 1;
+	engine_conf_init(&c->eng);
+}
+
+static void
+snf_signal(int sig)
+{
+	(void)sig;
+	snf_quit = 1;
+	snf_stop = 1;
+}
+
+static uint64_t
+snf_wall_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void
+snf_on_packet(void *arg, uint64_t ts, const uint8_t *frame, uint32_t caplen, uint32_t origlen, int dlt)
+{
+	struct snf_ctx *x = arg;
+
+	x->last_ts = ts;
+	engine_packet(x->eng, ts, frame, caplen, origlen, dlt);
+}
+
+static void
+snf_on_tick(void *arg, uint64_t now)
+{
+	struct snf_ctx *x = arg;
+	struct ring_stats *st = ring_stats_w(x->ring);
+	uint64_t wall = snf_wall_ns();
+
+	engine_tick(x->eng, now);
+	if (wall - x->last_heartbeat >= 500000000ULL) {
+		st->kernel_drops = capture_kernel_drops(x->cap);
+		__atomic_store_n(&st->heartbeat, wall, __ATOMIC_RELAXED);
+		x->last_heartbeat = wall;
+	}
+}
+
+/* Drops root for the configured user, keeps nothing, forbids core dumps. */
+static int
+snf_drop_privileges(const char *user)
+{
+	struct rlimit rl = { 0, 0 };
+	struct passwd *pw;
+
+	if (setrlimit(RLIMIT_CORE, &rl) != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		return TR_ERR_SYS;
+	if (user[0] == '\0' || geteuid() != 0)
+		return 0;
+	if ((pw = getpwnam(user)) == NULL) {
+		log_err_f("no such user \"%s\"", user);
+		return TR_ERR_CONFIG;
+	}
+	if (setgroups(1, &pw->pw_gid) != 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) != 0 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) != 0)
+		return TR_ERR_SYS;
+	/* prctl again: a uid change resets dumpable on some kernels */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	return 0;
+}
+
+static const char *
+snf_state_name(uint32_t s)
+{
+	static const char *n[] = { "free", "setup", "active", "ended" };
+	return s < 4 ? n[s] : "unknown";
+}
+
+/* --list: prints the calls now in the ring, one JSON object per line. */
+static int
+snf_list(const char *ring_name)
+{
+	struct ring *r = NULL;
+	struct ring_call c;
+	uint32_t s;
+	int rv;
+
+	if ((rv = ring_attach(ring_name, RING_ATTACH_RDONLY, &r)) != 0) {
+		fprintf(stderr, "threatrec-sniffer: cannot open ring %s: %s (%m)\n", ring_name,
+		    tr_strerror(rv));
+		return 1;
+	}
+	for (s = 0; s < ring_slots(r); s++) {
+		json_t *o;
+		char *txt;
+		uint64_t mk;
+		if (ring_call_read(r, s, &c) != 0)
+			continue;
+		mk = ring_mark_get(r, s);
+		o = json_pack("{s:i, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:f, s:f, s:I, s:I, s:b, s:b, s:b, s:b}",
+		    "slot", (json_int_t)s, "gen", (json_int_t)c.gen, "call_id", c.call_id,
+		    "from_tag", c.from_tag, "caller", c.caller, "callee", c.callee, "agent", c.agent,
+		    "state", snf_state_name(c.state), "start", (double)c.t_first / 1e9,
+		    "end", (double)c.t_end / 1e9, "packets", (json_int_t)c.n_packets,
+		    "bytes", (json_int_t)c.n_bytes, "head_lost", (c.flags & RING_CF_HEAD_LOST) != 0,
+		    "pinned", (mk & RING_MK_PIN) != 0 && (uint32_t)(mk >> 32) == c.gen,
+		    "sealed", (mk & RING_MK_SEALED) != 0 && (uint32_t)(mk >> 32) == c.gen,
+		    "mark_requested", (mk & RING_MK_REQ_PHONE) != 0 && (uint32_t)(mk >> 32) == c.gen);
+		if (o == NULL)
+			continue;
+		if ((txt = json_dumps(o, JSON_COMPACT)) != NULL) {
+			puts(txt);
+			free(txt);
+		}
+		json_decref(o);
+	}
+	ring_close(r);
+	return 0;
+}
+
+static void
+snf_print_stats(struct snf_ctx *x, double secs)
+{
+	struct ring_stats st;
+	static const char *rej[RING_REJ_MAX_] = { "link", "ip", "frag", "udp", "sip", "sdp",
+	    "rtp", "nocall", "calls_full", "tcp", "other" };
+	int i;
+
+	ring_stats_read(x->ring, &st);
+	fprintf(stderr, "threatrec-sniffer: %" PRIu64 " packets (%" PRIu64 " bytes) in %.3f s = %.0f packets/s; "
+	    "stored %" PRIu64 "; calls %" PRIu64 "; evictions %" PRIu64 " calls %" PRIu64 " chunks; "
+	    "dropped records %" PRIu64 "; kernel drops %" PRIu64 "\n",
+	    st.packets, st.bytes, secs, secs > 0 ? (double)st.packets / secs : 0.0,
+	    st.stored_packets, st.calls_total, st.evictions_calls, st.evictions_chunks,
+	    st.records_dropped, st.kernel_drops);
+	fprintf(stderr, "threatrec-sniffer: rejects:");
+	for (i = 0; i < RING_REJ_MAX_; i++)
+		fprintf(stderr, " %s=%" PRIu64, rej[i], st.rejects[i]);
+	fprintf(stderr, "\n");
+}
+
+static void
+snf_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: threatrec-sniffer [-c CONF] (-i IFACE | -r FILE) [options]\n"
+	    "       threatrec-sniffer [-c CONF] --list [--ring NAME]\n"
+	    "  -c, --config FILE     configuration (see packaging/threatrec.conf)\n"
+	    "  -i, --interface IF    capture live on IF (promiscuous, TPACKET_V3)\n"
+	    "  -r, --read FILE       read a pcap/pcapng file (full speed unless --pace)\n"
+	    "      --pace X          replay at X times capture speed (1.0 = real time)\n"
+	    "      --loop            replay the file forever (demo)\n"
+	    "      --hold            after the file ends keep the ring until SIGTERM\n"
+	    "      --ring NAME       shared-memory ring name (default /threatrec)\n"
+	    "  -s, --set SEC.KEY=V   override one configuration value\n"
+	    "      --list            print the calls in the ring as JSON lines\n"
+	    "  -v, --verbose         debug logging\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' }, { "interface", required_argument, NULL, 'i' },
+		{ "read", required_argument, NULL, 'r' }, { "pace", required_argument, NULL, 'p' },
+		{ "loop", no_argument, NULL, 'L' }, { "hold", no_argument, NULL, 'H' },
+		{ "ring", required_argument, NULL, 'R' }, { "set", required_argument, NULL, 's' },
+		{ "list", no_argument, NULL, 'l' }, { "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+	struct snf_ctx x;
+	struct capture_conf cc;
+	struct ring_conf rc;
+	struct sigaction sa;
+	char err[1024], *sets[32];
+	const char *conf_path = NULL, *ring_override = NULL, *iface = NULL, *file = NULL;
+	double pace = 0, t0, t1;
+	int ch, list = 0, loop = 0, hold = 0, verbose = 0, rv, nsets = 0, i;
+	struct timespec ts;
+
+	memset(&x, 0, sizeof x);
+	snf_conf_defaults(&x.conf);
+	while ((ch = getopt_long(argc, argv, "c:i:r:s:vh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': conf_path = optarg; break;
+		case 'i': iface = optarg; break;
+		case 'r': file = optarg; break;
+		case 'p': pace = strtod(optarg, NULL);
+			if (!(pace > 0 && pace <= 1000)) {
+				fprintf(stderr, "threatrec-sniffer: --pace must be in (0, 1000]\n");
+				return 2;
+			}
+			break;
+		case 'L': loop = 1; break;
+		case 'H': hold = 1; break;
+		case 'R': ring_override = optarg; break;
+		case 's': if (nsets < 32) sets[nsets++] = optarg; break;
+		case 'l': list = 1; break;
+		case 'v': verbose = 1; break;
+		case 'h': snf_usage(stdout); return 0;
+		default: snf_usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		snf_usage(stderr);
+		return 2;
+	}
+	log_init("threatrec-sniffer", verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO, 0);
+	if (conf_path && conf_load(conf_path, snf_keys, SNF_NKEYS, &x.conf, err, sizeof err) != 0) {
+		fprintf(stderr, "threatrec-sniffer: %s\n", err);
+		return 1;
+	}
+	for (i = 0; i < nsets; i++) {
+		char *eq = strchr(sets[i], '=');
+		if (eq == NULL) {
+			fprintf(stderr, "threatrec-sniffer: --set %s: expected section.key=value\n", sets[i]);
+			return 2;
+		}
+		*eq = '\0';
+		if (conf_set(snf_keys, SNF_NKEYS, &x.conf, sets[i], eq + 1, err, sizeof err) != 0) {
+			fprintf(stderr, "threatrec-sniffer: --set: %s\n", err);
+			return 2;
+		}
+	}
+	if (ring_override)
+		snprintf(x.conf.ring_name, sizeof x.conf.ring_name, "%s", ring_override);
+	if (list)
+		return snf_list(x.conf.ring_name);
+	if (iface == NULL && file == NULL) {
+		if (x.conf.iface[0]) iface = x.conf.iface;
+		else if (x.conf.file[0]) file = x.conf.file;
+	}
+	if ((iface == NULL) == (file == NULL)) {
+		fprintf(stderr, "threatrec-sniffer: give exactly one of -i IFACE or -r FILE\n");
+		return 2;
+	}
+	if (x.conf.eng.calls_max == 0 || x.conf.eng.calls_max > x.conf.ring_slots)
+		x.conf.eng.calls_max = x.conf.ring_slots;
+
+	memset(&cc, 0, sizeof cc);
+	cc.iface = iface;
+	cc.file = file;
+	cc.filter = x.conf.filter;
+	cc.snaplen = x.conf.snaplen;
+	cc.buffer_size = x.conf.buffer_size;
+	cc.promisc = x.conf.promisc;
+	cc.pace = pace;
+	cc.loop = loop;
+	if ((rv = capture_open(&cc, &x.cap, err, sizeof err)) != 0) {
+		fprintf(stderr, "threatrec-sniffer: %s\n", err);
+		return 1;
+	}
+	memset(&rc, 0, sizeof rc);
+	rc.name = x.conf.ring_name;
+	rc.size = x.conf.ring_size;
+	rc.slots = x.conf.ring_slots;
+	rc.chunk_size = (uint32_t)x.conf.ring_chunk;
+	rc.grace_ns = x.conf.grace_ns;
+	rc.mode = x.conf.ring_mode;
+	rc.mlock = x.conf.ring_mlock;
+	if ((rv = ring_create(&rc, &x.ring)) != 0) {
+		fprintf(stderr, "threatrec-sniffer: cannot create ring %s (%llu bytes, %u slots, chunk %u): %s (%m)\n",
+		    rc.name, (unsigned long long)rc.size, rc.slots, rc.chunk_size, tr_strerror(rv));
+		capture_close(x.cap);
+		return 1;
+	}
+	if (x.conf.ring_group[0]) {
+		struct group *g = getgrnam(x.conf.ring_group);
+		char path[256];
+		snprintf(path, sizeof path, "/dev/shm%s", x.conf.ring_name);
+		if (g == NULL || chown(path, (uid_t)-1, g->gr_gid) != 0)
+			log_warn_f("cannot give ring %s to group %s", path, x.conf.ring_group);
+	}
+	if ((rv = snf_drop_privileges(x.conf.user)) != 0)
+		fatal_fr(rv, "dropping privileges");
+	if ((x.eng = engine_new(&x.conf.eng, x.ring)) == NULL)
+		fatal_f("cannot create the engine (out of memory?)");
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = snf_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	log_info_f("ring %s: %llu MiB, %u slots; reading %s%s", x.conf.ring_name,
+	    (unsigned long long)(x.conf.ring_size >> 20), x.conf.ring_slots, iface ? iface : file,
+	    pace > 0 ? " (paced)" : "");
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t0 = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	rv = capture_run(x.cap, snf_on_packet, snf_on_tick, &x, &snf_stop);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t1 = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	if (file != NULL && !snf_quit) {
+		engine_finish(x.eng, x.last_ts);
+		if (hold) {
+			/* Keep serving the ring: the capture clock runs on with the wall
+			 * clock, so grace expiry still happens. */
+			uint64_t w0 = snf_wall_ns();
+			log_info_f("input ended; holding the ring until SIGTERM");
+			while (!snf_quit) {
+				struct timespec d = { 0, 200000000L };
+				nanosleep(&d, NULL);
+				snf_on_tick(&x, x.last_ts + (snf_wall_ns() - w0));
+			}
+		}
+	}
+	snf_print_stats(&x, t1 - t0);
+	engine_free(x.eng);
+	capture_close(x.cap);
+	ring_close(x.ring);
+	return rv == 0 ? 0 : 1;
+}
