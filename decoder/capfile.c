@@ -1,13 +1,17 @@
 /* capfile.c - a capture file -> engine -> private ring. */
 #include <errno.h>
+#include <fcntl.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/err.h"
 #include "common/log.h"
 #include "decoder/capfile.h"
+#include "decoder/netmon.h"
 
 #define CAPFILE_NS_PER_S  UINT64_C(1000000000)
 #define CAPFILE_RING_MIN  (UINT64_C(64) << 20)
@@ -24,6 +28,57 @@ void capfile_ring_conf(struct ring_conf *c, uint64_t file_size)
 	c->mlock = 0;
 }
 
+static void capfile_frame(struct engine *eng, struct capfile_stats *st, uint64_t ts,
+                          const uint8_t *data, uint32_t caplen, uint32_t origlen, int dlt)
+{
+	if (st->packets == 0)
+		st->t_first_ns = ts;
+	if (ts > st->t_last_ns)
+		st->t_last_ns = ts;
+	st->packets++;
+	engine_packet(eng, ts, data, caplen, origlen, dlt);
+}
+
+/* Network Monitor files, which libpcap does not read. Returns 1 if path
+ * is one (and was fed), 0 if not, or TR_ERR_SYS. */
+static int capfile_netmon(const char *path, struct engine *eng, struct capfile_stats *st)
+{
+	struct netmon nm;
+	struct netmon_frame f;
+	struct stat sb;
+	uint8_t magic[4];
+	void *map = MAP_FAILED;
+	int fd = -1, r = 0, n;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &sb) != 0)
+		goto out;
+	if (sb.st_size < (off_t)NETMON_HDR_MIN || pread(fd, magic, 4, 0) != 4 ||
+	    !netmon_is(magic, 4))
+		goto out;
+	r = TR_ERR_SYS;
+	if ((map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED)
+		goto out;
+	if (netmon_open(&nm, map, (size_t)sb.st_size) != 0) {
+		snprintf(st->error, sizeof(st->error), "bad Network Monitor file header");
+		r = TR_ERR_UNSUPP;
+		goto out;
+	}
+	st->dlt = nm.dlt;
+	while ((n = netmon_next(&nm, &f)) == 1)
+		capfile_frame(eng, st, f.ts_ns, f.data, f.caplen, f.origlen, f.dlt);
+	if (n < 0) {
+		st->truncated = 1;
+		snprintf(st->error, sizeof(st->error), "frame %u lies outside the file", nm.next);
+	}
+	r = 1;
+out:
+	if (map != MAP_FAILED)
+		munmap(map, (size_t)sb.st_size);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
 int capfile_feed(const char *path, struct engine *eng, struct capfile_stats *st)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
@@ -35,19 +90,20 @@ int capfile_feed(const char *path, struct engine *eng, struct capfile_stats *st)
 	memset(st, 0, sizeof(*st));
 	pc = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
 	if (!pc) {
-		snprintf(st->error, sizeof(st->error), "%s", errbuf);
+		if ((n = capfile_netmon(path, eng, st)) == 1)
+			r = 0;
+		else if (n < 0)
+			r = n;
+		if (n != 1 && !st->error[0])
+			snprintf(st->error, sizeof(st->error), "%s", errbuf);
 		goto out;
 	}
 	st->dlt = pcap_datalink(pc);
 	while ((n = pcap_next_ex(pc, &h, &data)) == 1) {
+		/* tv_usec holds nanoseconds: the file was opened at nano precision */
 		uint64_t ts = (uint64_t)h->ts.tv_sec * CAPFILE_NS_PER_S + (uint64_t)h->ts.tv_usec;
 
-		if (st->packets == 0)
-			st->t_first_ns = ts;
-		if (ts > st->t_last_ns)
-			st->t_last_ns = ts;
-		st->packets++;
-		engine_packet(eng, ts, data, h->caplen, h->len, st->dlt);
+		capfile_frame(eng, st, ts, data, h->caplen, h->len, st->dlt);
 	}
 	if (n == PCAP_ERROR) {
 		/* a truncated or corrupt tail: keep what was read */

@@ -18,7 +18,7 @@ struct capfile_stats {
 	char     error[256];     /* libpcap's words for an open failure or the break */
 };
 
-/* Reads every frame of path (pcap or pcapng, nanosecond timestamps) into
+/* Reads every frame of path (pcap, pcapng, or Network Monitor; ns timestamps) into
  * engine; does not call engine_finish. Returns 0 (also for a truncated
  * file: see st->truncated), or TR_ERR_SYS / TR_ERR_UNSUPP (cannot open /
  * link type not handled) with st->error set. Blocks on file reads. */

@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,8 @@ struct decode_ctx {
 	size_t data_len, data_cap;
 	uint64_t rtp_packets, skipped;
 	uint64_t t_first_rec, t_last_rec;
+	uint8_t  first_family;            /* source of the first record (the INVITE) */
+	uint8_t  first_src[16];
 };
 
 static void decode_ptmap(struct decode_ctx *d)
@@ -131,6 +134,11 @@ static uint8_t decode_guess_dir(const struct decode_ctx *d, const struct decap_p
 		if (m->port == p->dport && !memcmp(m->addr, p->dst, alen))
 			return m->side == RING_SIDE_CALLER ? RING_DIR_REV : RING_DIR_FWD;
 	}
+	/* no SDP endpoint matched: the INVITE's sender is the caller's host */
+	if (d->first_family == p->family && !memcmp(d->first_src, p->src, alen))
+		return RING_DIR_FWD;
+	if (d->first_family == p->family && !memcmp(d->first_src, p->dst, alen))
+		return RING_DIR_REV;
 	return RING_DIR_UNKNOWN;
 }
 
@@ -172,20 +180,21 @@ static int decode_stream_get(struct decode_ctx *d, uint32_t ssrc, const struct d
 	return (int)d->n_streams++;
 }
 
-static int decode_grow(void **buf, size_t *cap, size_t need, size_t elem, size_t first)
+/* Grows an array of elem-sized entries to hold need; returns the (maybe
+ * moved) array, or NULL with the old one untouched when memory ran out. */
+static void *decode_grow(void *buf, size_t *cap, size_t need, size_t elem, size_t first)
 {
 	size_t ncap = *cap ? *cap : first;
 	void *nb;
 
 	if (need <= *cap)
-		return 0;
+		return buf;
 	while (ncap < need)
 		ncap *= 2;
-	if (!(nb = realloc(*buf, ncap * elem)))
-		return TR_ERR_NOMEM;
-	*buf = nb;
+	if (!(nb = realloc(buf, ncap * elem)))
+		return NULL;
 	*cap = ncap;
-	return 0;
+	return nb;
 }
 
 int decode_ctx_add(struct decode_ctx *d, const struct ring_rec *rec, const uint8_t *bytes)
@@ -195,21 +204,37 @@ int decode_ctx_add(struct decode_ctx *d, const struct ring_rec *rec, const uint8
 	struct decode_stream *s;
 	struct decode_ptinfo *pi;
 	struct jitter_pkt *jp;
-	int si, r = 0;
+	int si, dr, r = TR_ERR_INVAL;
 
 	if (!d || !rec || (!bytes && rec->caplen))
-		return TR_ERR_INVAL;
-	if (rec->ts_ns < d->t_first_rec)
-		d->t_first_rec = rec->ts_ns;
+		goto out;
+	r = 0;
 	if (rec->ts_ns > d->t_last_rec)
 		d->t_last_rec = rec->ts_ns;
-	if (rec->kind != RING_K_RTP)
+	if (rec->kind != RING_K_RTP && rec->kind != 0 && rec->ts_ns >= d->t_first_rec)
 		goto out;
-	d->rtp_packets++;
 	memset(&dp, 0, sizeof(dp));
 	memset(&rtp, 0, sizeof(rtp));
-	if (decap_frame(rec->link_type, bytes, rec->caplen, &dp) != 0 || dp.is_fragment ||
-	    dp.proto != IPPROTO_UDP || !dp.l5 || rtp_parse(dp.l5, dp.l5_len, &rtp) != 0) {
+	dr = decap_frame(rec->link_type, bytes, rec->caplen, &dp);
+	if (rec->ts_ns < d->t_first_rec) {
+		d->t_first_rec = rec->ts_ns;
+		if (dr == 0) {
+			d->first_family = dp.family;
+			memcpy(d->first_src, dp.src, sizeof(d->first_src));
+		}
+	}
+	if (rec->kind != RING_K_RTP && rec->kind != 0)
+		goto out;
+	/* kind 0 (a record that was not classified, e.g. rebuilt from a pcap):
+	 * RTP is what parses as RTP version 2 and is not RTCP; SIP text and
+	 * STUN/DTLS never have version 2 in their first byte */
+	if (rec->kind == 0 && (dr != 0 || dp.is_fragment || dp.proto != IPPROTO_UDP ||
+	                       dp.l5_len < 2 || rtp_is_rtcp_pt(dp.l5[1]) ||
+	                       rtp_parse(dp.l5, dp.l5_len, &rtp) != 0))
+		goto out;
+	d->rtp_packets++;
+	if (dr != 0 || dp.is_fragment || dp.proto != IPPROTO_UDP || !dp.l5 ||
+	    rtp_parse(dp.l5, dp.l5_len, &rtp) != 0) {
 		d->skipped++;
 		goto out;
 	}
@@ -233,9 +258,11 @@ int decode_ctx_add(struct decode_ctx *d, const struct ring_rec *rec, const uint8
 		if (!s->codec[0])     /* unknown PT: remember we decided */
 			s->clock_rate = 0;
 	}
-	if ((r = decode_grow((void **)&d->pkts, &d->cap_pkts, d->n_pkts + 1, sizeof(*d->pkts),
-	                     1024)) != 0)
+	r = TR_ERR_NOMEM;
+	if (!(jp = decode_grow(d->pkts, &d->cap_pkts, d->n_pkts + 1, sizeof(*d->pkts), 1024)))
 		goto out;
+	d->pkts = jp;
+	r = 0;
 	jp = &d->pkts[d->n_pkts];
 	memset(jp, 0, sizeof(*jp));
 	jp->t_ns = rec->ts_ns;
@@ -244,13 +271,18 @@ int decode_ctx_add(struct decode_ctx *d, const struct ring_rec *rec, const uint8
 	jp->seq = rtp.seq;
 	jp->pt = rtp.pt;
 	if (pi->kind == CODEC_AUDIO && rtp.payload_len) {
+		uint8_t *nd;
+
 		if (d->data_len + rtp.payload_len > UINT32_MAX) {
 			d->skipped++;
 			goto out;
 		}
-		if ((r = decode_grow((void **)&d->data, &d->data_cap, d->data_len + rtp.payload_len, 1,
-		                     65536)) != 0)
+		if (!(nd = decode_grow(d->data, &d->data_cap, d->data_len + rtp.payload_len, 1,
+		                       65536))) {
+			r = TR_ERR_NOMEM;
 			goto out;
+		}
+		d->data = nd;
 		memcpy(d->data + d->data_len, rtp.payload, rtp.payload_len);
 		jp->data_off = (uint32_t)d->data_len;
 		jp->data_len = (uint32_t)rtp.payload_len;
@@ -343,6 +375,10 @@ int decode_ctx_streams(struct decode_ctx *d, struct decode_streams **outp)
 	o->t_last_ns = d->t_last_rec;
 	o->n = d->n_streams;
 	memcpy(o->s, d->streams, d->n_streams * sizeof(o->s[0]));
+	/* a stream of only events or CN is named after its first payload */
+	for (size_t i = 0; i < o->n; i++)
+		if (!o->s[i].codec[0] && o->s[i].n_pts)
+			snprintf(o->s[i].codec, sizeof(o->s[i].codec), "%s", d->pt[o->s[i].pts[0]].name);
 	qsort(o->s, o->n, sizeof(o->s[0]), decode_stream_cmp);
 	*outp = o;
 	o = NULL;
@@ -363,7 +399,6 @@ int decode_ctx_pcm(struct decode_ctx *d, int16_t **pcmp, size_t *framesp,
 	struct mix m = { 0 };
 	struct decode_wav_info info = { .rate = DECODE_RATE, .channels = MIX_CHANNELS };
 	uint64_t t0 = decode_t0(d), t_end = d->call.t_end, span;
-	bool warned[DECODE_STREAMS_MAX] = { false };
 	int r;
 
 	*pcmp = NULL;
@@ -395,10 +430,8 @@ int decode_ctx_pcm(struct decode_ctx *d, int16_t **pcmp, size_t *framesp,
 					only_events = false;
 			if (!only_events) {
 				info.streams_silent++;
-				if (!warned[i])
-					log_warn_f("call %s stream 0x%08x: codec %s not supported, left silent",
-					           d->call.call_id, s->ssrc, s->codec[0] ? s->codec : "unknown");
-				warned[i] = true;
+				log_warn_f("call %s stream 0x%08x: codec %s not supported, left silent",
+				           d->call.call_id, s->ssrc, s->codec[0] ? s->codec : "unknown");
 			}
 		}
 	}

@@ -75,8 +75,13 @@ struct decode_ctx;
 struct decode_ctx *decode_ctx_new(const struct ring_call *meta);
 void decode_ctx_free(struct decode_ctx *);        /* NULL-safe */
 /* Feeds one stored packet record (bytes as captured, rec->caplen of them;
- * borrowed, copied as needed). Only RTP records are used; a record that
- * does not parse is counted in skipped. Returns 0 or TR_ERR_NOMEM/LIMIT. */
+ * borrowed, copied as needed), in capture order. RTP records are used; a
+ * record of kind 0 (not classified, e.g. rebuilt from a pcap) is taken as
+ * RTP when it parses as RTP v2 and is not RTCP. A record with dir
+ * RING_DIR_UNKNOWN gets its direction from the call's SDP endpoints, else
+ * from the first record's sender (the INVITE's: the caller). An RTP
+ * record that does not parse is counted in skipped. Returns 0 or
+ * TR_ERR_NOMEM / TR_ERR_INVAL. */
 int  decode_ctx_add(struct decode_ctx *, const struct ring_rec *rec, const uint8_t *bytes);
 /* The stream analysis of everything fed so far. Caller frees *outp with
  * decode_streams_free. Returns 0 or TR_ERR_NOMEM. */

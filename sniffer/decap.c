@@ -103,15 +103,20 @@ out:
 static int
 decap_transport(struct rd *r, const uint8_t *base, size_t declared, struct decap_pkt *out)
 {
+	int ret;
+
 	out->ip_payload_len = (uint32_t)declared;
-	if (out->proto == PROTO_UDP)
-		return decap_udp(r, base, declared, out);
-	if (out->proto == PROTO_TCP)
-		return decap_tcp(r, base, out);
-	out->l5 = r->p;                   /* ICMP, ESP, GRE, ...: not ours (yet) */
-	out->l5_len = r->len;
-	out->l5_off = off_in(r, base);
-	return DECAP_ERR(RING_REJ_OTHER);
+	if (out->proto == PROTO_UDP) {
+		ret = decap_udp(r, base, declared, out);
+	} else if (out->proto == PROTO_TCP) {
+		ret = decap_tcp(r, base, out);
+	} else {
+		out->l5 = r->p;           /* ICMP, ESP, GRE, ...: not ours (yet) */
+		out->l5_len = r->len;
+		out->l5_off = off_in(r, base);
+		ret = DECAP_ERR(RING_REJ_OTHER);
+	}
+	return ret;
 }
 
 static int
@@ -237,18 +242,21 @@ out:
 	return ret;
 }
 
+/* want: 4 or 6 when the link layer said which, 0 to go by the version. */
 static int
 decap_ip_rd(struct rd *r, const uint8_t *base, int want, struct decap_pkt *out)
 {
 	uint8_t b0 = 0;
+	int ret = DECAP_ERR(RING_REJ_IP);
 
 	if (rd_peek_u8(r, 0, &b0))
-		return DECAP_ERR(RING_REJ_IP);
+		goto out;
 	if ((b0 >> 4) == 4 && want != 6)
-		return decap_ipv4(r, base, out);
-	if ((b0 >> 4) == 6 && want != 4)
-		return decap_ipv6(r, base, out);
-	return DECAP_ERR(RING_REJ_IP);
+		ret = decap_ipv4(r, base, out);
+	else if ((b0 >> 4) == 6 && want != 4)
+		ret = decap_ipv6(r, base, out);
+out:
+	return ret;
 }
 
 /* Follows an ethertype through VLAN tags to IPv4/IPv6. */
@@ -256,20 +264,22 @@ static int
 decap_ethertype(struct rd *r, const uint8_t *base, uint16_t type, struct decap_pkt *out)
 {
 	uint16_t tci = 0;
+	int ret = DECAP_ERR(RING_REJ_LINK);
 
 	while (type == ETH_P_8021Q || type == ETH_P_8021AD || type == ETH_P_QINQ_OLD) {
-		if (out->n_vlan >= DECAP_VLAN_MAX)
-			return DECAP_ERR(RING_REJ_LINK);
-		if (rd_be16(r, &tci) || rd_be16(r, &type))
-			return DECAP_ERR(RING_REJ_LINK);
+		if (out->n_vlan >= DECAP_VLAN_MAX || rd_be16(r, &tci) || rd_be16(r, &type))
+			goto out;
 		out->vlan = tci & 0x0fffu;
 		out->n_vlan++;
 	}
 	if (type == ETH_P_IPV4)
-		return decap_ip_rd(r, base, 4, out);
-	if (type == ETH_P_IPV6)
-		return decap_ip_rd(r, base, 6, out);
-	return DECAP_ERR(RING_REJ_OTHER);   /* ARP, LLDP, 802.3 LLC, ... */
+		ret = decap_ip_rd(r, base, 4, out);
+	else if (type == ETH_P_IPV6)
+		ret = decap_ip_rd(r, base, 6, out);
+	else
+		ret = DECAP_ERR(RING_REJ_OTHER);   /* ARP, LLDP, 802.3 LLC, ... */
+out:
+	return ret;
 }
 
 /* DLT_NULL stores the address family in the capturing host's byte order,
@@ -280,15 +290,19 @@ decap_null(struct rd *r, const uint8_t *base, struct decap_pkt *out)
 {
 	struct rd peek = *r;
 	uint32_t le = 0, be = 0;
+	int ret = DECAP_ERR(RING_REJ_LINK);
 
 	if (rd_le32(&peek, &le) || rd_be32(r, &be))
-		return DECAP_ERR(RING_REJ_LINK);
+		goto out;
 	if (le == 2 || be == 2)
-		return decap_ip_rd(r, base, 4, out);
-	if (le == 10 || le == 24 || le == 28 || le == 30 ||
-	    be == 10 || be == 24 || be == 28 || be == 30)
-		return decap_ip_rd(r, base, 6, out);
-	return DECAP_ERR(RING_REJ_OTHER);
+		ret = decap_ip_rd(r, base, 4, out);
+	else if (le == 10 || le == 24 || le == 28 || le == 30 ||
+	         be == 10 || be == 24 || be == 28 || be == 30)
+		ret = decap_ip_rd(r, base, 6, out);
+	else
+		ret = DECAP_ERR(RING_REJ_OTHER);
+out:
+	return ret;
 }
 
 int
@@ -353,25 +367,26 @@ decap_ip(const uint8_t *ip, size_t len, struct decap_pkt *out)
 enum ring_reject
 decap_reason(int r)
 {
-	int k;
+	enum ring_reject k = RING_REJ_OTHER;
 
-	if (r >= 0)
-		return RING_REJ_OTHER;
-	k = -r - 1;
-	if (k >= RING_REJ_MAX_)
-		return RING_REJ_OTHER;
-	return (enum ring_reject)k;
+	if (r < 0 && r >= DECAP_ERR(RING_REJ_MAX_ - 1))
+		k = (enum ring_reject)(-r - 1);
+	return k;
 }
 
 int
 decap_dlt_supported(int dlt)
 {
+	int ok = 0;
+
 	switch (dlt) {
 	case DLT_EN10MB: case DLT_LINUX_SLL: case DLT_LINUX_SLL2:
 	case DLT_RAW_12: case DLT_RAW_14: case DECAP_LINKTYPE_RAW:
 	case DLT_IPV4: case DLT_IPV6: case DLT_NULL: case DLT_LOOP:
-		return 1;
+		ok = 1;
+		break;
 	default:
-		return 0;
+		break;
 	}
+	return ok;
 }

@@ -28,13 +28,19 @@ struct engine_conf {
 	uint32_t n_agent_nets;
 	char     agent_pattern[64];
 	char     mark_code[16];       /* RFC 4733 digit sequence that requests a mark, e.g. "*99"; "" = off */
+	int      caller_from_pai;     /* caller = P-Asserted-Identity user when present (default 1);
+	                                 0 = always the From user (what tshark shows) */
 };
 
 struct engine;
 
-/* Fills *c with defaults. */
+/* Fills *c with defaults: calls_max 8192, timeouts 60 s / 180 s / 5 s,
+ * frags_max 1024, sip_max 65535, sip_ports {5060}, no agent rule, no mark code. */
 void engine_conf_init(struct engine_conf *c);
-/* Creates an engine writing into ring (borrowed; must outlive the engine). */
+/* Creates an engine writing into ring (borrowed; must outlive the engine).
+ * calls_max is clamped to the ring's slots. All tables are allocated here:
+ * engine_packet never allocates on the RTP path. NULL on a bad config
+ * (mark_code, calls_max 0) or no memory. */
 struct engine *engine_new(const struct engine_conf *, struct ring *ring);
 void engine_free(struct engine *);            /* NULL-safe */
 
@@ -42,9 +48,12 @@ void engine_free(struct engine *);            /* NULL-safe */
  * by reason in the ring header and skipped. */
 void engine_packet(struct engine *, uint64_t ts_ns, const uint8_t *frame,
                    uint32_t caplen, uint32_t origlen, int dlt);
-/* Timers on the capture clock: media/setup timeouts, fragment expiry, ring grace. */
+/* Timers on the capture clock: media/setup timeouts, fragment expiry, ring
+ * grace. engine_packet calls it itself whenever the capture clock crosses a
+ * second; a live capture calls it too when no packet arrives. */
 void engine_tick(struct engine *, uint64_t now_ns);
-/* End of input: ends every live call (RING_END_SHUTDOWN) at now_ns. */
+/* End of input: ends every live call (RING_END_SHUTDOWN) at now_ns and
+ * empties the call table. The calls stay in the ring for readers. */
 void engine_finish(struct engine *, uint64_t now_ns);
 
 #endif

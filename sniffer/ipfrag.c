@@ -168,9 +168,7 @@ frames_free(struct ipfrag_frame *frames, uint32_t n)
 {
 	uint32_t i;
 
-	if (!frames)
-		return;
-	for (i = 0; i < n; i++)
+	for (i = 0; frames && i < n; i++)
 		free((void *)(uintptr_t)frames[i].bytes);
 	free(frames);
 }
@@ -282,10 +280,9 @@ dg_find(struct ipfrag *ipf, const struct decap_pkt *f)
 	struct ipfrag_dg *dg;
 
 	dg = ipf->buckets[key_bucket(ipf, f->family, f->proto, f->src, f->dst, f->frag_id)];
-	for (; dg; dg = dg->hnext)
-		if (key_eq(dg, f->family, f->proto, f->src, f->dst, f->frag_id))
-			return dg;
-	return NULL;
+	while (dg && !key_eq(dg, f->family, f->proto, f->src, f->dst, f->frag_id))
+		dg = dg->hnext;
+	return dg;
 }
 
 /* Makes room for `need` more bytes, evicting the oldest datagrams in
@@ -293,17 +290,19 @@ dg_find(struct ipfrag *ipf, const struct decap_pkt *f)
 static bool
 make_room(struct ipfrag *ipf, size_t need, const struct ipfrag_dg *keep)
 {
-	while (ipf->mem + need > IPFRAG_MEM_MAX) {
+	bool ok = true;
+
+	while (ok && ipf->mem + need > IPFRAG_MEM_MAX) {
 		if (ipf->dead.head) {
 			dg_destroy(ipf, ipf->dead.head);
 		} else if (ipf->live.head && ipf->live.head != keep) {
 			ipf->st.evicted++;
 			dg_destroy(ipf, ipf->live.head);
 		} else {
-			return false;
+			ok = false;
 		}
 	}
-	return true;
+	return ok;
 }
 
 static struct ipfrag_dg *
@@ -318,10 +317,8 @@ dg_new(struct ipfrag *ipf, uint64_t ts_ns, const struct decap_pkt *f)
 	}
 	if (ipf->dead.n >= ipf->max_dg)
 		dg_destroy(ipf, ipf->dead.head);
-	if (!make_room(ipf, sizeof(*dg), NULL))
-		return NULL;
-	if ((dg = calloc(1, sizeof(*dg))) == NULL)
-		return NULL;
+	if (!make_room(ipf, sizeof(*dg), NULL) || (dg = calloc(1, sizeof(*dg))) == NULL)
+		goto out;
 	dg->family = f->family;
 	dg->proto = f->proto;
 	memcpy(dg->src, f->src, 16);
@@ -334,6 +331,7 @@ dg_new(struct ipfrag *ipf, uint64_t ts_ns, const struct decap_pkt *f)
 	dg->hnext = ipf->buckets[b];
 	ipf->buckets[b] = dg;
 	list_append(&ipf->live, dg);
+out:
 	return dg;
 }
 
@@ -387,19 +385,22 @@ dg_add_piece(struct ipfrag *ipf, struct ipfrag_dg *dg, const struct ipfrag_piece
 {
 	struct ipfrag_piece *np;
 	uint32_t cap;
+	int ret = TR_ERR_NOMEM;
 
 	if (dg->n_pieces == dg->cap_pieces) {
 		cap = dg->cap_pieces ? dg->cap_pieces * 2 : 4;
 		if ((np = realloc(dg->pieces, cap * sizeof(*np))) == NULL) {
 			ipf->st.nomem++;
-			return TR_ERR_NOMEM;
+			goto out;
 		}
 		dg->pieces = np;
 		dg->cap_pieces = cap;
 	}
 	dg->pieces[dg->n_pieces++] = *pc;
 	dg->have += pc->len;
-	return 0;
+	ret = 0;
+out:
+	return ret;
 }
 
 /* Keeps the IP header of the fragment at offset 0 for the rebuilt packet. */
@@ -407,10 +408,10 @@ static void
 dg_keep_header(struct ipfrag_dg *dg, const struct decap_pkt *f, const uint8_t *frame)
 {
 	if (dg->family == 4) {
-		if (f->l3_hlen < 20 || f->l3_hlen > sizeof(dg->hdr))
-			return;
-		memcpy(dg->hdr, frame + f->l3_off, f->l3_hlen);
-		dg->hdr_len = (uint8_t)f->l3_hlen;
+		if (f->l3_hlen >= 20 && f->l3_hlen <= sizeof(dg->hdr)) {
+			memcpy(dg->hdr, frame + f->l3_off, f->l3_hlen);
+			dg->hdr_len = (uint8_t)f->l3_hlen;
+		}
 	} else {
 		memcpy(dg->hdr, frame + f->l3_off, 40);
 		dg->hdr_len = 40;
@@ -500,12 +501,12 @@ static bool
 is_late_dup(const struct ipfrag_dg *dg, uint32_t off, uint32_t len, uint64_t hash)
 {
 	uint32_t i;
+	bool dup = false;
 
-	for (i = 0; i < dg->n_pieces; i++)
-		if (dg->pieces[i].off == off && dg->pieces[i].len == len &&
-		    dg->pieces[i].hash == hash)
-			return true;
-	return false;
+	for (i = 0; i < dg->n_pieces && !dup; i++)
+		dup = dg->pieces[i].off == off && dg->pieces[i].len == len &&
+		      dg->pieces[i].hash == hash;
+	return dup;
 }
 
 int

@@ -18,6 +18,7 @@
 
 #define SDP_MLINES_MAX   64    /* m= lines looked at */
 #define SDP_ATTRS_MAX    128   /* attributes looked at per level */
+#define SDP_PAD          64    /* zero bytes after the copy handed to libosip2 */
 
 static int ascii_lower(int c)
 {
@@ -189,7 +190,13 @@ static int conn_addr(sdp_connection_t *c, uint8_t *family, uint8_t addr[16])
 }
 
 /* Scans the attributes of one level (pos_media -1 = session). */
-static void attrs_scan(sdp_message_t *sdp, int pos_media, struct sdp_info *info,
+/* The rtpmap lines of one m= section, before they are put in m= order. */
+struct rtpmaps {
+	uint32_t n;
+	struct ring_pt pt[RING_PT_MAX];
+};
+
+static void attrs_scan(sdp_message_t *sdp, int pos_media, struct rtpmaps *maps,
                        struct sdp_stream *st, bool *inactive)
 {
 	sdp_attribute_t *a;
@@ -209,8 +216,8 @@ static void attrs_scan(sdp_message_t *sdp, int pos_media, struct sdp_info *info,
 		else if (st == NULL)
 			continue;
 		else if (str_ieq(a->a_att_field, "rtpmap")) {
-			if (rtpmap_parse(a->a_att_value, &pt) == 0)
-				pt_put(info, &pt);
+			if (rtpmap_parse(a->a_att_value, &pt) == 0 && maps->n < RING_PT_MAX)
+				maps->pt[maps->n++] = pt;
 		} else if (str_ieq(a->a_att_field, "rtcp-mux"))
 			st->rtcp_mux = 1;
 		else if (str_ieq(a->a_att_field, "rtcp")) {
@@ -225,13 +232,14 @@ static void media_scan(sdp_message_t *sdp, int pos, struct sdp_info *info,
                        bool session_inactive)
 {
 	struct sdp_stream st;
+	struct rtpmaps maps;
 	struct ring_pt pt;
 	const char *media = sdp_message_m_media_get(sdp, pos);
 	const char *proto = sdp_message_m_proto_get(sdp, pos);
 	const char *s = sdp_message_m_port_get(sdp, pos);
 	sdp_connection_t *c;
 	bool inactive = session_inactive;
-	uint32_t port, v;
+	uint32_t port, v, j;
 	int i;
 
 	if (str_ieq(media, "image") && str_icontains(proto, "udptl")) {
@@ -265,17 +273,24 @@ static void media_scan(sdp_message_t *sdp, int pos, struct sdp_info *info,
 		if (st.n_fmt < SDP_FMT_MAX)
 			st.fmt[st.n_fmt++] = (uint8_t)v;
 	}
-	attrs_scan(sdp, pos, info, &st, &inactive);
+	maps.n = 0;
+	attrs_scan(sdp, pos, &maps, &st, &inactive);
 	if (inactive) {
 		info->n_ignored++;
 		return;
 	}
 	if (st.rtcp_port == 0)
 		st.rtcp_port = st.rtcp_mux ? st.port : (uint16_t)(st.port + 1);
-	/* static types listed without an rtpmap */
-	for (i = 0; i < st.n_fmt; i++)
-		if (!pt_has(info, st.fmt[i]) && sdp_static_pt(st.fmt[i], &pt))
+	/* in m= order: the rtpmap of each format, else its RFC 3551 meaning */
+	for (i = 0; i < st.n_fmt; i++) {
+		for (j = 0; j < maps.n; j++)
+			if (maps.pt[j].pt == st.fmt[i])
+				break;
+		if (j < maps.n)
+			pt_put(info, &maps.pt[j]);
+		else if (!pt_has(info, st.fmt[i]) && sdp_static_pt(st.fmt[i], &pt))
 			pt_put(info, &pt);
+	}
 	if (info->n_streams < SDP_STREAMS_MAX)
 		info->streams[info->n_streams++] = st;
 }
@@ -295,20 +310,21 @@ int sdp_parse(const uint8_t *p, size_t len, struct sdp_info *out)
 		r = TR_ERR_LIMIT;
 		goto out;
 	}
-	/* libosip2 wants a C string; an embedded NUL just ends it early */
-	if ((buf = malloc(len + 1)) == NULL) {
+	/* libosip2 wants a C string; an embedded NUL just ends it early. Its
+	 * parser has read a byte past the terminating NUL on some inputs (found
+	 * by fuzz_sdp): SDP_PAD zero bytes make such a read harmless. */
+	if ((buf = calloc(1, len + SDP_PAD)) == NULL) {
 		r = TR_ERR_NOMEM;
 		goto out;
 	}
 	memcpy(buf, p, len);
-	buf[len] = '\0';
 	if (sdp_message_init(&sdp) != 0) {
 		r = TR_ERR_NOMEM;
 		goto out;
 	}
 	if (sdp_message_parse(sdp, buf) != 0)
 		goto out;
-	attrs_scan(sdp, -1, out, NULL, &session_inactive);
+	attrs_scan(sdp, -1, NULL, NULL, &session_inactive);
 	for (pos = 0; pos < SDP_MLINES_MAX; pos++) {
 		if (sdp_message_m_media_get(sdp, pos) == NULL)
 			break;

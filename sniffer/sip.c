@@ -7,6 +7,7 @@
  * pointers never leave this file except the body, which stays owned by the
  * message until sip_msg_clear().
  */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,9 +83,26 @@ enum sip_method sip_method_from_str(const char *s)
 	return SIP_M_UNKNOWN;
 }
 
+/* libosip2's trace sink: it would print every parse error of untrusted
+ * input; we count bad messages instead. */
+static void sip_trace_quiet(const char *fi, int li, osip_trace_level_t level, const char *chfr,
+                            va_list ap)
+{
+	(void)fi;
+	(void)li;
+	(void)level;
+	(void)chfr;
+	(void)ap;
+}
+
 void sip_init(void)
 {
+	int i;
+
 	parser_init();
+	osip_trace_initialize_func(TRACE_LEVEL0, sip_trace_quiet);
+	for (i = 0; i < END_TRACE_LEVEL; i++)
+		osip_trace_disable_level((osip_trace_level_t)i);
 }
 
 bool sip_is_sip(const uint8_t *p, size_t len)
@@ -202,44 +220,6 @@ static void content_type_str(const osip_content_type_t *ct, char *dst, size_t ds
 	lower_inplace(dst);
 }
 
-static bool body_is_sdp(const osip_body_t *b)
-{
-	char ct[SIP_CTYPE_MAX];
-
-	content_type_str(b->content_type, ct, sizeof(ct));
-	return strcmp(ct, "application/sdp") == 0;
-}
-
-/* Picks the SDP body: the message body when the message's Content-Type is
- * application/sdp; the application/sdp part of a multipart body; or, with
- * no Content-Type at all, a body that starts with "v=". */
-static void find_sdp(osip_message_t *msg, struct sip_msg *m)
-{
-	osip_body_t *b = NULL;
-	int i;
-
-	if (strcmp(m->content_type, "application/sdp") == 0 ||
-	    m->content_type[0] == '\0') {
-		if (osip_message_get_body(msg, 0, &b) < 0 || b == NULL || b->body == NULL)
-			return;
-		if (m->content_type[0] == '\0' && (b->length < 2 || memcmp(b->body, "v=", 2) != 0))
-			return;
-	} else if (strncmp(m->content_type, "multipart/", 10) == 0) {
-		for (i = 0; i < 16; i++) {
-			b = NULL;
-			if (osip_message_get_body(msg, i, &b) < 0 || b == NULL)
-				return;
-			if (b->body != NULL && body_is_sdp(b))
-				break;
-		}
-		if (i == 16)
-			return;
-	} else
-		return;
-	m->sdp = (const uint8_t *)b->body;
-	m->sdp_len = b->length;
-}
-
 static uint32_t parse_u32(const char *s)
 {
 	uint64_t v = 0;
@@ -256,6 +236,168 @@ static uint32_t parse_u32(const char *s)
 	return (uint32_t)v;
 }
 
+/* Renames every Content-Length header ("l" in compact form) in the header
+ * section h (hl bytes, NUL-terminated) to an unknown name of the same
+ * length, and returns the first one's value (UINT32_MAX when absent). */
+static uint32_t hide_content_length(char *h, size_t hl)
+{
+	uint32_t v = UINT32_MAX;
+	size_t i = 0, j;
+
+	while (i < hl) {
+		j = i;
+		if (hl - i >= 14 && ascii_ncase_eq(h + i, "content-length", 14))
+			j = i + 14;
+		else if (h[i] == 'l' || h[i] == 'L')
+			j = i + 1;
+		if (j != i) {
+			size_t k = j;
+			while (k < hl && (h[k] == ' ' || h[k] == '\t'))
+				k++;
+			if (k < hl && h[k] == ':') {
+				h[i] = 'x';
+				if (v == UINT32_MAX)
+					v = parse_u32(h + k + 1);
+			}
+		}
+		while (i < hl && h[i] != '\n')
+			i++;
+		i++;
+	}
+	return v;
+}
+
+/* Length of the header section including the empty line that ends it,
+ * or len when there is no empty line (a message without body). */
+static size_t header_len(const uint8_t *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i++) {
+		if (p[i] != '\n')
+			continue;
+		if (p[i + 1] == '\n')
+			return i + 2;
+		if (p[i + 1] == '\r' && i + 2 < len && p[i + 2] == '\n')
+			return i + 3;
+	}
+	return len;
+}
+
+static const uint8_t *mem_find(const uint8_t *h, size_t hl, const char *n, size_t nl)
+{
+	return nl == 0 || hl < nl ? NULL : memmem(h, hl, n, nl);
+}
+
+/* The boundary parameter of a multipart Content-Type, quotes removed. */
+static size_t mp_boundary(osip_content_type_t *ct, char *dst, size_t dstsz)
+{
+	osip_generic_param_t *b = NULL;
+	const char *v;
+	size_t n;
+
+	if (ct == NULL || osip_generic_param_get_byname(&ct->gen_params,
+	                                                "boundary", &b) != 0 ||
+	    b == NULL || b->gvalue == NULL)
+		return 0;
+	v = b->gvalue;
+	n = strlen(v);
+	if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
+		v++;
+		n -= 2;
+	}
+	if (n == 0 || n + 3 > dstsz)   /* "--" + boundary + NUL */
+		return 0;
+	dst[0] = '-';
+	dst[1] = '-';
+	memcpy(dst + 2, v, n);
+	dst[n + 2] = '\0';
+	return n + 2;
+}
+
+/* Whether a MIME part's header section has Content-Type application/sdp. */
+static bool part_is_sdp(const uint8_t *h, size_t n)
+{
+	static const char name[] = "content-type:";
+	size_t i = 0, j;
+
+	while (i < n) {
+		/* at the start of a header line */
+		if (n - i >= sizeof(name) - 1 && ascii_ncase_eq((const char *)h + i, name,
+		                                                 sizeof(name) - 1)) {
+			j = i + sizeof(name) - 1;
+			while (j < n && (h[j] == ' ' || h[j] == '\t'))
+				j++;
+			return n - j >= 15 && ascii_ncase_eq((const char *)h + j, "application/sdp", 15);
+		}
+		while (i < n && h[i] != '\n')
+			i++;
+		i++;
+	}
+	return false;
+}
+
+/* The application/sdp part of a multipart body (RFC 2046 section 5.1),
+ * split here rather than by libosip2, whose MIME part parser leaks memory
+ * on malformed parts. Bounded by the body; at most 16 parts. */
+static void mp_find_sdp(const uint8_t *body, size_t blen, const char *delim, size_t dl,
+                        struct sip_msg *m)
+{
+	const uint8_t *p = body, *end = body + blen, *d, *hend;
+	size_t rest, hl;
+	int parts;
+
+	d = mem_find(p, blen, delim, dl);
+	for (parts = 0; d != NULL && parts < 16; parts++) {
+		p = d + dl;
+		rest = (size_t)(end - p);
+		if (rest >= 2 && p[0] == '-' && p[1] == '-')
+			return;                           /* close delimiter */
+		/* skip the rest of the delimiter line */
+		while (p < end && *p != '\n')
+			p++;
+		if (p == end)
+			return;
+		p++;
+		rest = (size_t)(end - p);
+		hl = header_len(p, rest);
+		hend = p + hl;
+		d = mem_find(hend, (size_t)(end - hend), delim, dl);
+		if (part_is_sdp(p, hl)) {
+			const uint8_t *e = d != NULL ? d : end;
+			/* the line break before the delimiter belongs to it */
+			if (e > hend && e[-1] == '\n')
+				e--;
+			if (e > hend && e[-1] == '\r')
+				e--;
+			m->sdp = hend;
+			m->sdp_len = (size_t)(e - hend);
+			return;
+		}
+	}
+}
+
+/* Picks the SDP body: the whole body when the Content-Type is
+ * application/sdp (or absent and the body starts with "v="), or the
+ * application/sdp part of a multipart body. */
+static void find_sdp(osip_message_t *msg, const uint8_t *body, size_t blen,
+                     struct sip_msg *m)
+{
+	char delim[80];
+	size_t dl;
+
+	if (blen == 0)
+		return;
+	if (strcmp(m->content_type, "application/sdp") == 0 ||
+	    (m->content_type[0] == '\0' && blen >= 2 && memcmp(body, "v=", 2) == 0)) {
+		m->sdp = body;
+		m->sdp_len = blen;
+	} else if (strncmp(m->content_type, "multipart/", 10) == 0 &&
+	           (dl = mp_boundary(msg->content_type, delim, sizeof(delim))) != 0)
+		mp_find_sdp(body, blen, delim, dl, m);
+}
+
+
 int sip_parse(const uint8_t *p, size_t len, size_t max, struct sip_msg *m)
 {
 	osip_message_t *msg = NULL;
@@ -263,7 +405,9 @@ int sip_parse(const uint8_t *p, size_t len, size_t max, struct sip_msg *m)
 	osip_header_t *h = NULL;
 	const osip_call_id_t *cid;
 	size_t cap = max == 0 || max > SIP_MSG_MAX ? SIP_MSG_MAX : max;
-	size_t n;
+	size_t n, hl, blen;
+	uint32_t clen;
+	char *hdr = NULL;
 	int r = TR_ERR_INVAL;
 
 	memset(m, 0, sizeof(*m));
@@ -277,7 +421,18 @@ int sip_parse(const uint8_t *p, size_t len, size_t max, struct sip_msg *m)
 		r = TR_ERR_NOMEM;
 		goto out;
 	}
-	if (osip_message_parse(msg, (const char *)p, len) != 0)
+	/* libosip2 sees the start line and headers only, with Content-Length
+	 * renamed so that it does not look for the body: we cut the body
+	 * ourselves (see find_sdp) */
+	hl = header_len(p, len);
+	if ((hdr = malloc(hl + 1)) == NULL) {
+		r = TR_ERR_NOMEM;
+		goto out;
+	}
+	memcpy(hdr, p, hl);
+	hdr[hl] = '\0';
+	clen = hide_content_length(hdr, hl);
+	if (osip_message_parse(msg, hdr, hl) != 0)
 		goto out;
 	if (msg->call_id == NULL || msg->call_id->number == NULL || msg->from == NULL ||
 	    msg->to == NULL || msg->cseq == NULL || msg->cseq->method == NULL)
@@ -323,13 +478,17 @@ int sip_parse(const uint8_t *p, size_t len, size_t max, struct sip_msg *m)
 		pai_user(h->hvalue, m->pai_user, sizeof(m->pai_user));
 
 	content_type_str(msg->content_type, m->content_type, sizeof(m->content_type));
-	find_sdp(msg, m);
+	blen = len - hl;
+	if (clen < blen)
+		blen = clen;                 /* a longer Content-Length: keep what came */
+	find_sdp(msg, p + hl, blen, m);
 	m->priv_ = msg;
 	msg = NULL;
 	r = 0;
 out:
 	if (msg != NULL)
 		osip_message_free(msg);
+	free(hdr);
 	return r;
 }
 

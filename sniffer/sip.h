@@ -22,8 +22,8 @@ enum sip_method {
 };
 
 /* One parsed message. Strings are NUL-terminated copies (truncated to the
- * ring's sizes; *_trunc flags say so). body points into memory owned by the
- * struct: valid until sip_msg_clear(). */
+ * ring's sizes; *_trunc flags say so). sdp points into the buffer given to
+ * sip_parse (a view: valid as long as that buffer). */
 struct sip_msg {
 	bool     is_request;
 	enum sip_method method;            /* request method, or CSeq method of a response */
@@ -42,7 +42,7 @@ struct sip_msg {
 	char     content_type[SIP_CTYPE_MAX];  /* lower case, "" if none */
 	const uint8_t *sdp;                /* the application/sdp body (or part), NULL if none */
 	size_t   sdp_len;
-	void    *priv_;                    /* libosip2 message, owned */
+	void    *priv_;                    /* libosip2 message, owned; freed by sip_msg_clear */
 };
 
 /* Initialises libosip2's parser tables. Call once per process before
@@ -56,7 +56,7 @@ bool sip_is_sip(const uint8_t *p, size_t len);
  * header (Call-ID, From, To, CSeq) is missing. On error *m needs no clear
  * but clearing it is harmless. Never blocks. */
 int  sip_parse(const uint8_t *p, size_t len, size_t max, struct sip_msg *m);
-void sip_msg_clear(struct sip_msg *m);     /* NULL-safe; frees the body */
+void sip_msg_clear(struct sip_msg *m);     /* NULL-safe */
 /* Maps a method token to enum sip_method (SIP_M_UNKNOWN if not listed). */
 enum sip_method sip_method_from_str(const char *s);
 

@@ -158,7 +158,7 @@ container_w_put(struct container_w *w, uint8_t kind, const uint8_t *p, size_t n)
 {
 	int r = 0;
 
-	if (kind == CONTAINER_K_META) {
+	if (kind == CONTAINER_K_META || kind == CONTAINER_K_RECS) {
 		if ((r = container_w_flush(w)) != 0)
 			goto out;
 		r = emit(w, kind, p, n, crypto_secretstream_xchacha20poly1305_TAG_MESSAGE);
@@ -324,6 +324,7 @@ container_read(const uint8_t *buf, size_t len, const uint8_t pk[crypto_box_PUBLI
 		unsigned long long plen = 0;
 		uint8_t tag = 0;
 
+		r = TR_ERR_INVAL;       /* cb() below may have left 0 in r */
 		if (final) { WHY("data after the FINAL message"); goto out; }
 		if (rd_be32(&rd, &clen) != 0 || rd_sub(&rd, clen, &m) != 0) {
 			r = TR_ERR_SHORT; WHY("truncated at message %lu", nmsg); goto out;
@@ -341,7 +342,7 @@ container_read(const uint8_t *buf, size_t len, const uint8_t pk[crypto_box_PUBLI
 			if (pt[0] != CONTAINER_K_END || plen != 1) { WHY("bad FINAL message"); goto out; }
 			final = 1;
 		} else if (tag != crypto_secretstream_xchacha20poly1305_TAG_MESSAGE ||
-		           (pt[0] != CONTAINER_K_META && pt[0] != CONTAINER_K_PCAP)) {
+		           (pt[0] != CONTAINER_K_META && pt[0] != CONTAINER_K_PCAP && pt[0] != CONTAINER_K_RECS)) {
 			WHY("unexpected message %lu kind", nmsg); goto out;
 		}
 		if (!final && cb != NULL && (r = cb(arg, pt[0], pt + 1, (size_t)plen - 1)) != 0) {

@@ -4,7 +4,8 @@
  * sealed with crypto_box_seal to the vault's X25519 key, the secretstream
  * header), then a crypto_secretstream_xchacha20poly1305 body of length-
  * prefixed messages: 'M' call metadata (JSON), 'P' pcap bytes (in order),
- * and a last empty 'E' message tagged FINAL. The writer streams straight to
+ * 'R' record side-info (ring kind and direction per pcap record), and a
+ * last empty 'E' message tagged FINAL. The writer streams straight to
  * an encrypted temporary file: no plaintext ever reaches the disk.
  */
 #ifndef TR_CONTAINER_H
@@ -24,6 +25,7 @@
 
 #define CONTAINER_K_META  'M'
 #define CONTAINER_K_PCAP  'P'
+#define CONTAINER_K_RECS  'R'   /* per pcap record: kind | dir << 4 (one byte each) */
 #define CONTAINER_K_END   'E'
 
 struct container_w;
@@ -33,7 +35,7 @@ struct container_w;
 int  container_w_open(const char *tmp_path, const char *rec_id,
                       const uint8_t pk[crypto_box_PUBLICKEYBYTES], struct container_w **wp);
 /* Appends data of the given kind. 'P' bytes are buffered and emitted in
- * CONTAINER_MSG_MAX messages; 'M' is one message (n <= CONTAINER_MSG_MAX).
+ * CONTAINER_MSG_MAX messages; 'M' and 'R' are one message each (n <= CONTAINER_MSG_MAX).
  * May block on disk I/O. 0, TR_ERR_SYS, TR_ERR_INVAL. */
 int  container_w_put(struct container_w *, uint8_t kind, const uint8_t *p, size_t n);
 /* Emits buffered 'P' bytes now. */

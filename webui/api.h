@@ -12,12 +12,14 @@
 #include <stdint.h>
 #include <microhttpd.h>
 
+#include "fdcache.h"
 #include "live.h"
 #include "wconf.h"
 
 struct api_env {
 	const struct wconf *conf;       /* borrowed */
 	struct live        *live;       /* borrowed */
+	struct fdcache     *wavs;       /* borrowed: exported WAVs for Range playback */
 	bool                tls;
 	atomic_uint_fast64_t requests;  /* counters for /metrics */
 	atomic_uint_fast64_t errors_4xx;
@@ -33,10 +35,11 @@ struct api_req {
 	const char *body;               /* NULL when none */
 	size_t      body_len;
 	bool        body_too_big;       /* over REQ_BODY_MAX: 413 */
-	char        remote[64];         /* client address text for the vault's audit */
+	char        remote[48];         /* client address text for the vault's audit */
 };
 
-void api_env_init(struct api_env *, const struct wconf *, struct live *, bool tls);
+void api_env_init(struct api_env *, const struct wconf *, struct live *, struct fdcache *,
+                  bool tls);
 /* Answers one complete request; returns libmicrohttpd's result. */
 enum MHD_Result api_dispatch(struct api_env *, const struct api_req *);
 

@@ -110,14 +110,23 @@ out:
 	pthread_mutex_unlock(&l->attach_mu);
 }
 
+/* Compares a ring text field of n bytes (maybe unterminated) with s. */
+static bool field_eq(const char *field, size_t n, const char *s)
+{
+	size_t len = strlen(s);
+
+	return strnlen(field, n) == len && memcmp(field, s, len) == 0;
+}
+
 bool live_is_visible(const struct ring_call *c, uint32_t role, const char *ext)
 {
 	if (role == IPC_ROLE_SUPERVISOR || role == IPC_ROLE_ADMIN)
 		return true;
 	if (role != IPC_ROLE_AGENT || ext == NULL || ext[0] == '\0')
 		return false;
-	return strcmp(c->agent, ext) == 0 || strcmp(c->caller, ext) == 0 ||
-	       strcmp(c->callee, ext) == 0;
+	return field_eq(c->agent, sizeof(c->agent), ext) ||
+	       field_eq(c->caller, sizeof(c->caller), ext) ||
+	       field_eq(c->callee, sizeof(c->callee), ext);
 }
 
 static json_t *iso_time(uint64_t ns)
@@ -302,7 +311,8 @@ int live_calls_json(struct live *l, uint32_t role, const char *ext, json_t **out
 	} else {
 		memset(&st, 0, sizeof(st));
 	}
-	o = json_pack("{s:O,s:b,s:o}", "calls", arr, "ring", l->ring != NULL,
+	o = json_pack("{s:O,s:b,s:b,s:o}", "calls", arr, "ring", l->ring != NULL,
+	              "sniffer_alive", l->ring != NULL && st.heartbeat + LIVE_STALE_NS >= wall_ns(),
 	              "clock", iso_time(st.last_ts));
 	pthread_rwlock_unlock(&l->lock);
 	if (o == NULL)
@@ -365,6 +375,46 @@ void live_mark_note(struct live *l, uint32_t slot, uint32_t gen, const char *rec
 	snprintf(m->note, sizeof(m->note), "%s", note ? note : "");
 out:
 	pthread_mutex_unlock(&l->marks_mu);
+}
+
+void live_merge_marks(json_t *calls_obj, const json_t *marks)
+{
+	json_t *calls = json_object_get(calls_obj, "calls");
+	json_t *c, *m;
+	size_t i, k;
+
+	if (!json_is_array(calls) || !json_is_array(marks))
+		return;
+	json_array_foreach(calls, i, c) {
+		json_int_t slot = json_integer_value(json_object_get(c, "slot"));
+		json_int_t gen = json_integer_value(json_object_get(c, "gen"));
+
+		json_array_foreach(marks, k, m) {
+			const json_t *ms = json_object_get(m, "slot"), *mg = json_object_get(m, "gen");
+			const json_t *rec = json_object_get(m, "recording");
+			json_t *mk;
+
+			if (!json_is_integer(ms) || !json_is_integer(mg) || !json_is_string(rec) ||
+			    json_integer_value(ms) != slot || json_integer_value(mg) != gen)
+				continue;
+			mk = json_object_get(c, "mark");
+			if (!json_is_object(mk)) {
+				mk = json_pack("{s:s,s:b}", "state", "recording", "phone_request", 0);
+				if (mk == NULL)
+					break;
+				json_object_set_new(c, "mark", mk);
+			}
+			json_object_set_new(c, "marked", json_true());
+			json_object_set(mk, "recording", (json_t *)(uintptr_t)rec);
+			if (json_is_string(json_object_get(m, "marked_by")))
+				json_object_set(mk, "by", json_object_get(m, "marked_by"));
+			if (json_is_string(json_object_get(m, "marked_at")))
+				json_object_set(mk, "at", json_object_get(m, "marked_at"));
+			if (json_is_string(json_object_get(m, "how")))
+				json_object_set(mk, "how", json_object_get(m, "how"));
+			break;
+		}
+	}
 }
 
 static const char *const reject_names[RING_REJ_MAX_] = {

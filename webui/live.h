@@ -41,6 +41,12 @@ int  live_call_get(struct live *, uint32_t slot, uint32_t gen, uint32_t role, co
 void live_mark_note(struct live *, uint32_t slot, uint32_t gen, const char *rec_id,
                     const char *user, const char *note);
 
+/* Adds who/when/which recording from the vault's list of live marks
+ * (IPC_STATUS "marks": [{"recording","slot","gen","marked_by","marked_at",
+ * "how"}]) to the matching calls (same slot and gen) of a live_calls_json
+ * object. Entries of the wrong shape are skipped. */
+void live_merge_marks(json_t *calls_obj, const json_t *marks);
+
 /* Ring header counters as a JSON object ({"attached":false} without a ring). */
 int  live_stats_json(struct live *, json_t **outp);
 /* Appends Prometheus text for the ring counters to f. */

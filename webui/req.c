@@ -44,13 +44,13 @@ int req_cookie_token(const char *hdr, char *tok, size_t toksz)
 		vlen = i - vstart;
 		while (vlen > 0 && is_ows(hdr[vstart + vlen - 1]))
 			vlen--;
+		if (vstart - 1 - start != namelen || memcmp(hdr + start, REQ_COOKIE_NAME, namelen))
+			continue;
 		/* RFC 6265 allows a DQUOTE-wrapped value */
 		if (vlen >= 2 && hdr[vstart] == '"' && hdr[vstart + vlen - 1] == '"') {
 			vstart++;
 			vlen -= 2;
 		}
-		if (vstart - 1 - start != namelen || memcmp(hdr + start, REQ_COOKIE_NAME, namelen))
-			continue;
 		if (vlen != REQ_TOKEN_LEN)
 			continue;   /* a later cookie of the same name may still be valid */
 		{

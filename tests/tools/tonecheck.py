@@ -217,9 +217,10 @@ def main():
             continue
         ch = chs[c]
         segs = ch.segments(f, a.min_level)
+        # segments that overlap the expected span belong to it; the rest are stray
         inside = [(b, e, amp) for b, e, amp in segs
-                  if b / rate >= s - a.tol and e / rate <= t + a.tol]
-        outside = [(b, e) for b, e, _ in segs if not (b / rate >= s - a.tol and e / rate <= t + a.tol)]
+                  if e / rate > s - a.tol and b / rate < t + a.tol]
+        outside = [(b, e) for b, e, _ in segs if not (e / rate > s - a.tol and b / rate < t + a.tol)]
         if not inside:
             fails.append('%s: tone not found' % what)
         else:

@@ -1,0 +1,82 @@
+#!/bin/sh
+# run.sh - golden tests: `threatrec-decode calls` on each capture of TESTLIST,
+# compared with expected/NAME.calls.jsonl (compare.py: canonical JSON, keys of
+# the expected file), and for audio tests `threatrec-decode wav` per call,
+# checked with tests/tools/tonecheck.py against the generator's truth file.
+# Usage: tests/golden/run.sh [NAME...]   (B=build-asan for the ASan build)
+# Last line: "N passed, N failed".
+top=$(cd "$(dirname "$0")/../.." && pwd)
+here="$top/tests/golden"
+case "${B:-build}" in /*) bdir=$B ;; *) bdir="$top/${B:-build}" ;; esac
+dec="${DECODE:-$bdir/threatrec-decode}"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/golden.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT INT TERM
+export TZ=UTC
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); echo "PASS $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -s "$tmp/why" ] && sed -n '1,12s/^/    /p' "$tmp/why"; : > "$tmp/why"; }
+
+# tests/golden/TESTLIST: name pcap expected options
+grep -v '^[[:space:]]*#' "$here/TESTLIST" | grep -v '^[[:space:]]*$' > "$tmp/list"
+while read -r name pcap expected opts; do
+	if [ $# -gt 0 ]; then
+		case " $* " in *" $name "*) ;; *) continue ;; esac
+	fi
+	: > "$tmp/why"
+	if [ ! -x "$dec" ]; then
+		echo "$dec missing: build first (make all)" > "$tmp/why"
+		bad "$name/calls"
+		continue
+	fi
+	# 1. the call list
+	if ! "$dec" calls "$top/$pcap" > "$tmp/$name.jsonl" 2> "$tmp/$name.err"; then
+		{ echo "threatrec-decode calls exited non-zero:"; cat "$tmp/$name.err"; } > "$tmp/why"
+		bad "$name/calls"
+	elif [ ! -f "$here/expected/$expected" ]; then
+		echo "no expected/$expected (tests/golden/update.sh $name)" > "$tmp/why"
+		bad "$name/calls"
+	elif python3 "$here/compare.py" "$here/expected/$expected" "$tmp/$name.jsonl" > "$tmp/why" 2>&1; then
+		ok "$name/calls"
+	else
+		bad "$name/calls"
+	fi
+
+	# 2. audio: every call (or the first N) of the truth file
+	nwav=0
+	cov=0.98
+	for o in $(echo "$opts" | tr ',' ' '); do
+		case "$o" in
+		wav) nwav=100000 ;;
+		wav=*) nwav=${o#wav=} ;;
+		cov=*) cov=${o#cov=} ;;
+		-) ;;
+		*) echo "golden: $name: unknown option $o" >&2 ;;
+		esac
+	done
+	[ "$nwav" -gt 0 ] || continue
+	truth="$top/${pcap%.pcap}.truth.jsonl"
+	if [ ! -f "$truth" ]; then
+		echo "no truth file $truth" > "$tmp/why"
+		bad "$name/wav"
+		continue
+	fi
+	python3 -c 'import json,sys
+for l in open(sys.argv[1]): print(json.loads(l)["call_id"])' "$truth" | head -n "$nwav" > "$tmp/ids"
+	while read -r cid; do
+		w="$tmp/$name.wav"
+		rm -f "$w"
+		if ! "$dec" wav "$top/$pcap" --call-id "$cid" -o "$w" > "$tmp/why" 2>&1; then
+			sed -i '1i threatrec-decode wav exited non-zero:' "$tmp/why"
+			bad "$name/wav $cid"
+		elif python3 "$top/tests/tools/tonecheck.py" "$w" --truth "$truth" --call-id "$cid" \
+		        --tol 0.020 --min-coverage "$cov" > "$tmp/why" 2>&1; then
+			ok "$name/wav $cid"
+		else
+			bad "$name/wav $cid"
+		fi
+	done < "$tmp/ids"
+done < "$tmp/list"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,276 @@
+#!/usr/bin/env bash
+# tests/vault/run.sh - the vault alone, end to end: a private shm ring
+# filled by a test helper (plays the sniffer), the real threatrec-vault
+# daemon, and a small IPC client. Marks (live, idempotent, refused,
+# phone), seal, export WAV/pcap, roles, protocol errors, login throttling,
+# notify_command, no plaintext on disk, kill -9 + restart, and tampering
+# (audit row edited, container byte flipped) that `verify` must name.
+# Last line: "N passed, N failed".
+set -u
+cd "$(dirname "$0")/../.."
+B="${B:-build}"
+VAULT="$B/threatrec-vault"
+PASS=0 FAIL=0
+ok()   { PASS=$((PASS + 1)); echo "ok   $*"; }
+bad()  { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
+check() { local name="$1"; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
+
+if [ ! -x "$VAULT" ] || [ ! -f "$B/libtr.a" ]; then
+	echo "vault: $VAULT or $B/libtr.a missing (run make all)"; echo "0 passed, 1 failed"; exit 1
+fi
+T=$(mktemp -d /tmp/threatrec-vault-test.XXXXXX)
+RING="/threatrec-test-$$"
+LIBS="$(pkg-config --libs libpcap libosip2 sndfile libsodium sqlite3 libmicrohttpd jansson) -lpthread -lm"
+CFL="-std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -I. -Icommon"
+[ -n "${SANITIZER:-}" ] && CFL="$CFL -fsanitize=$SANITIZER"
+case "$B" in *asan*) CFL="$CFL -fsanitize=address,undefined";; esac
+cc $CFL tests/vault/ringfill.c "$B/libtr.a" $LIBS -o "$T/ringfill" &&
+cc $CFL tests/vault/vclient.c "$B/libtr.a" $LIBS -o "$T/vclient" || {
+	echo "cannot build the test helpers"; echo "0 passed, 1 failed"; exit 1; }
+C="$T/vclient"; S="$T/vault.sock"
+VPID="" RPID=""
+cleanup() {
+	[ -n "$VPID" ] && kill "$VPID" 2>/dev/null
+	exec 7>&- 2>/dev/null
+	[ -n "$RPID" ] && kill "$RPID" 2>/dev/null
+	wait 2>/dev/null
+	rm -f "/dev/shm${RING}"
+	[ -z "${KEEP:-}" ] && rm -rf "$T"
+}
+trap cleanup EXIT
+
+cat > "$T/notify.sh" <<NEOF
+#!/bin/sh
+cat >> "$T/notified.json"
+NEOF
+chmod 700 "$T/notify.sh"
+cat > "$T/conf" <<CEOF
+# test config: [vault] section of threatrec.conf
+[vault]
+ring = $RING
+storage = $T/store
+socket = $S
+grace = 300ms
+tick = 50ms
+notify_command = $T/notify.sh
+notify_timeout = 5s
+login_fail_max = 5
+CEOF
+
+# --- the ring helper (reads commands from a fifo) ---
+mkfifo "$T/rf.in"
+"$T/ringfill" "$RING" < "$T/rf.in" > "$T/rf.out" 2>&1 &
+RPID=$!
+exec 7> "$T/rf.in"
+rf() {   # rf CMD... -> prints the helper's reply line
+	local n; n=$(wc -l < "$T/rf.out")
+	echo "$*" >&7
+	for _ in $(seq 100); do
+		[ "$(wc -l < "$T/rf.out")" -gt "$n" ] && break; sleep 0.02
+	done
+	tail -n 1 "$T/rf.out"
+}
+for _ in $(seq 50); do grep -q ready "$T/rf.out" 2>/dev/null && break; sleep 0.05; done
+
+start_vault() {
+	local n; n=$(grep -c "attached ring" "$T/vault.log" 2>/dev/null); n=${n:-0}
+	"$VAULT" run -c "$T/conf" -f >> "$T/vault.log" 2>&1 &
+	VPID=$!
+	for _ in $(seq 100); do [ "$(grep -c "attached ring" "$T/vault.log")" -gt "$n" ] && break; sleep 0.05; done
+}
+jget() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval("d"+sys.argv[1]))' "$1"; }
+login() { "$C" "$S" login "$1" "$2" | jget '["token"]'; }
+wait_state() {   # wait_state TOKEN ID STATE
+	for _ in $(seq 100); do
+		[ "$("$C" "$S" get "$1" "$2" 2>/dev/null | jget '["state"]' 2>/dev/null)" = "$3" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# --- init and users ---
+check "init creates storage 0700 and keys 0600" bash -c "
+	'$VAULT' init -c '$T/conf' >/dev/null &&
+	[ \"\$(stat -c %a '$T/store')\" = 700 ] && [ \"\$(stat -c %a '$T/store/vault.key')\" = 600 ] &&
+	[ \"\$(stat -c %a '$T/store/audit.key')\" = 600 ]"
+check "init refuses to overwrite keys" bash -c "! '$VAULT' init -c '$T/conf' >/dev/null 2>&1"
+echo 'admin-pass-1' | "$VAULT" useradd -c "$T/conf" admin admin >/dev/null
+echo 'alice-pass-1' | "$VAULT" useradd -c "$T/conf" alice agent --extension 1001 >/dev/null
+echo 'bob-pass-123' | "$VAULT" useradd -c "$T/conf" bob agent --extension 3003 >/dev/null
+echo 'sam-pass-123' > "$T/pw"; "$VAULT" useradd -c "$T/conf" sam supervisor --password-file "$T/pw" >/dev/null
+echo 'ivan-pass-12' | "$VAULT" useradd -c "$T/conf" ivan investigator >/dev/null
+check "useradd: agent without extension refused" bash -c "! echo 'xxxx-pass-1' | '$VAULT' useradd -c '$T/conf' eve agent 2>/dev/null"
+
+start_vault
+check "daemon runs and attaches the ring" kill -0 "$VPID"
+A=$(login alice alice-pass-1); BOB=$(login bob bob-pass-123); SAM=$(login sam sam-pass-123)
+I=$(login ivan ivan-pass-12); ADM=$(login admin admin-pass-1)
+check "logins return 64-hex tokens" bash -c "[[ '$A' =~ ^[0-9a-f]{64}$ && '$I' =~ ^[0-9a-f]{64}$ ]]"
+
+# --- call 1: live, marked "at minute 5" (after 250 packets each way) ---
+read -r S1 G1 <<<"$(rf call c1@test 1001 2002 1001)"
+rf rtp "$S1" 250 >/dev/null
+R1=$("$C" "$S" mark "$A" "$S1" "$G1" c1@test "threatening caller")
+ID1=$(echo "$R1" | jget '["recording"]')
+check "agent marks own live call: accepted, state recording" bash -c "echo '$R1' | grep -q '\"state\":\"recording\"'"
+check "mark word has PIN" [ "$(rf mark "$S1")" = 2 ]
+R1b=$("$C" "$S" mark "$SAM" "$S1" "$G1" c1@test "again")
+check "second mark (supervisor) is idempotent: same recording" bash -c "[ \"\$(echo '$R1b' | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[\"recording\"], d[\"existing\"])')\" = '$ID1 True' ]"
+check "other agent cannot mark it (403)" bash -c "'$C' '$S' mark '$BOB' '$S1' '$G1' c1@test | grep -q '^ERR 403'"
+check "investigator cannot mark (403)" bash -c "'$C' '$S' mark '$I' '$S1' '$G1' c1@test | grep -q '^ERR 403'"
+check "agent cannot list recordings (403)" bash -c "'$C' '$S' list '$A' | grep -q '^ERR 403'"
+check "admin cannot list recordings (403)" bash -c "'$C' '$S' list '$ADM' | grep -q '^ERR 403'"
+check "bad token is refused (401)" bash -c "'$C' '$S' status 0000000000000000000000000000000000000000000000000000000000000000 | grep -q '^ERR 401'"
+check "export before seal is refused" bash -c "'$C' '$S' export '$I' '$ID1' wav '$T/x.wav' | grep -q '^ERR 409'"
+rf rtp "$S1" 50 >/dev/null
+rf end "$S1" >/dev/null
+check "call 1 sealed after it ended" wait_state "$I" "$ID1" sealed
+check "mark word SEALED, PIN cleared" [ "$(rf mark "$S1")" = 4 ]
+"$C" "$S" export "$I" "$ID1" pcap "$T/c1.pcap" > "$T/c1.pcap.desc"
+"$C" "$S" export "$I" "$ID1" wav "$T/c1.wav" play > "$T/c1.wav.desc"
+check "pcap export holds every packet (INVITE + 2x300 RTP + BYE = 602)" python3 - "$T/c1.pcap" <<'PY'
+import struct, sys
+b = open(sys.argv[1], 'rb').read()
+assert struct.unpack('<I', b[:4])[0] == 0xa1b23c4d
+o, n = 24, 0
+while o < len(b):
+    _, _, cl, _ = struct.unpack('<IIII', b[o:o+16]); o += 16 + cl; n += 1
+assert n == 602, n
+PY
+check "descriptor has size, content_type, filename" bash -c "grep -q '\"content_type\":\"audio/wav\"' '$T/c1.wav.desc' && grep -q '\"filename\":\"$ID1.wav\"' '$T/c1.wav.desc'"
+check "WAV: 6 s stereo, 440 Hz left, 1000 Hz right from second 0" python3 - "$T/c1.wav" <<'PY'
+import wave, struct, sys
+w = wave.open(sys.argv[1]); assert w.getnchannels() == 2 and w.getframerate() == 8000
+n = w.getnframes(); assert abs(n - 48000) <= 160, n
+s = struct.unpack('<%dh' % (2 * n), w.readframes(n))
+def hz(x): return sum(1 for i in range(1, len(x)) if (x[i-1] < 0) != (x[i] < 0)) / 2 / (len(x) / 8000)
+for a, b in ((0, 8000), (40000, 48000 - 160)):
+    assert abs(hz(s[2*a:2*b:2]) - 440) < 10 and abs(hz(s[2*a+1:2*b:2]) - 1000) < 10
+PY
+"$C" "$S" export "$I" "$ID1" evidence "$T/ev.tar" > "$T/ev.desc"
+mkdir -p "$T/ev"; tar -xf "$T/ev.tar" -C "$T/ev" 2>/dev/null
+check "evidence package: manifest, signature, key, WAV and pcap with matching hashes" python3 - "$T/ev" "$ID1" <<'PY'
+import hashlib, json, os, sys
+d, rid = sys.argv[1], sys.argv[2]
+m = json.load(open(os.path.join(d, "manifest.json")))
+assert m["recording"]["id"] == rid and m["audit_chain"]["seal_seq"] > 0
+assert sorted(f["name"] for f in m["files"]) == sorted([rid + ".pcap", rid + ".wav"])
+for f in m["files"]:
+    assert hashlib.sha256(open(os.path.join(d, f["name"]), "rb").read()).hexdigest() == f["sha256"]
+assert os.path.exists(os.path.join(d, "manifest.json.minisig")) and os.path.exists(os.path.join(d, "minisign.pub"))
+PY
+if command -v minisign >/dev/null; then
+	check "evidence manifest verifies with minisign" bash -c "cd '$T/ev' && minisign -Vm manifest.json -p minisign.pub >/dev/null"
+	check "a changed manifest fails minisign" bash -c "cd '$T/ev' && sed -i 's/threatrec-evidence-1/threatrec-evidence-2/' manifest.json && ! minisign -Vm manifest.json -p minisign.pub >/dev/null 2>&1"
+else
+	echo "skip minisign checks (minisign not installed: apt-get install minisign)"
+fi
+check "notify_command got the mark as JSON" bash -c "sleep 0.3; grep -q '\"call_id\":\"c1@test\"' '$T/notified.json'"
+check "search by caller and note" bash -c "'$C' '$S' list '$I' caller=1001 q=threatening | grep -q '\"total\":1'"
+check "search with no match" bash -c "'$C' '$S' list '$I' caller=9999 | grep -q '\"total\":0'"
+
+# --- refused marks: head lost, wrong generation, freed call ---
+read -r S2 G2 <<<"$(rf call c2@test 1001 2002 1001)"
+rf rtp "$S2" 10 >/dev/null; rf headlost "$S2" >/dev/null
+check "head lost: 410 no longer in memory" bash -c "'$C' '$S' mark '$A' '$S2' '$G2' c2@test | grep -q '^ERR 410 .*no longer in memory'"
+check "no recording row for the refused mark" bash -c "'$C' '$S' list '$I' | grep -q '\"total\":1'"
+check "wrong generation: 410" bash -c "'$C' '$S' mark '$A' '$S1' $((G1 + 7)) c1@test | grep -q '^ERR 410'"
+read -r S3 G3 <<<"$(rf call c3@test 1001 2002 1001)"; rf free "$S3" >/dev/null
+check "freed call: 410" bash -c "'$C' '$S' mark '$A' '$S3' '$G3' c3@test | grep -q '^ERR 410'"
+
+# --- phone mark ---
+read -r S4 G4 <<<"$(rf call c4@test 5005 1001 1001)"
+rf rtp "$S4" 20 >/dev/null; rf phone "$S4" >/dev/null
+sleep 0.5
+check "phone key code becomes a mark (how=phone, PIN set)" bash -c "'$C' '$S' list '$I' caller=5005 | grep -q '\"how\":\"phone\"' && [ \"\$(echo 'mark $S4' >&7; sleep 0.1; tail -n1 '$T/rf.out')\" = 2 ]"
+rf end "$S4" >/dev/null
+ID4=$("$C" "$S" list "$I" caller=5005 | jget '["recordings"][0]["id"]')
+check "phone-marked call sealed" wait_state "$I" "$ID4" sealed
+
+# --- stop a live recording ---
+read -r S5 G5 <<<"$(rf call c5@test 1001 2002 1001)"
+rf rtp "$S5" 20 >/dev/null
+ID5=$("$C" "$S" mark "$SAM" "$S5" "$G5" c5@test | jget '["recording"]')
+check "supervisor stops a live recording" bash -c "'$C' '$S' stop '$SAM' '$ID5' | grep -q '{}'"
+check "stopped recording sealed while the call goes on" wait_state "$I" "$ID5" sealed
+
+# --- protocol errors: each closes the connection, never the vault ---
+check "unknown type -> connection closed" bash -c "'$C' '$S' raw 77 16 | grep -q CLOSED"
+check "wrong size for IPC_STATUS -> closed" bash -c "'$C' '$S' raw 12 10 | grep -q CLOSED"
+check "reply type as request -> closed" bash -c "'$C' '$S' raw 100 0 | grep -q CLOSED"
+check "length over IPC_PAYLOAD_MAX -> closed" bash -c "'$C' '$S' badlen | grep -q CLOSED"
+check "string without NUL -> closed" bash -c "'$C' '$S' nonul x | grep -q CLOSED"
+check "vault alive after protocol errors" bash -c "kill -0 $VPID && '$C' '$S' status '$I' | grep -q '\"protocol_errors\":5'"
+check "protocol errors are audited" bash -c "[ \"\$('$C' '$S' audit '$ADM' | grep -o '\"action\":\"protocol_error\"' | wc -l)\" -ge 5 ]"
+
+# --- login throttling ---
+for _ in 1 2 3 4 5; do "$C" "$S" login sam wrong-pass-x 10.9.9.9 >/dev/null; done
+check "after 5 failures the right password is throttled (429)" bash -c "'$C' '$S' login sam sam-pass-123 10.9.9.9 | grep -q '^ERR 429'"
+check "bad logins are audited" bash -c "[ \"\$('$C' '$S' audit '$ADM' | grep -o '\"action\":\"login_failed\"' | wc -l)\" -ge 5 ]"
+check "admin adds a user over IPC" bash -c "'$C' '$S' useradd '$ADM' carol carol-pass-1 3 | grep -q '{}'"
+check "investigator cannot add users (403)" bash -c "'$C' '$S' useradd '$I' dave dave-pass-12 4 | grep -q '^ERR 403'"
+
+# --- crash: kill -9 right after an accepted mark, restart, sealed ---
+read -r S6 G6 <<<"$(rf call c6@test 1001 2002 1001)"
+rf rtp "$S6" 100 >/dev/null
+ID6=$("$C" "$S" mark "$A" "$S6" "$G6" c6@test "crash test" | jget '["recording"]')
+kill -9 "$VPID"; wait "$VPID" 2>/dev/null; VPID=""
+check "accepted mark is journaled before the crash" bash -c "[ -n '$ID6' ] && sqlite3 '$T/store/index.db' \"select state from recordings where id='$ID6'\" | grep -q recording"
+rf rtp "$S6" 100 >/dev/null; rf end "$S6" >/dev/null
+start_vault
+A=$(login alice alice-pass-1)
+check "after restart the crashed recording is sealed" wait_state "$I" "$ID6" sealed
+"$C" "$S" export "$I" "$ID6" pcap "$T/c6.pcap" >/dev/null
+check "... with all 402 packets" python3 - "$T/c6.pcap" <<'PY'
+import struct, sys
+b = open(sys.argv[1], 'rb').read(); o, n = 24, 0
+while o < len(b):
+    cl = struct.unpack('<I', b[o+8:o+12])[0]; o += 16 + cl; n += 1
+assert n == 402, n
+PY
+
+# --- no plaintext on disk: an RTP payload must not appear in any stored file ---
+check "no RTP payload bytes under the storage folder" python3 - "$T/c1.pcap" "$T/store" <<'PY'
+import os, struct, sys
+b = open(sys.argv[1], 'rb').read(); o = 24; payloads = []
+while o < len(b) and len(payloads) < 50:
+    cl = struct.unpack('<I', b[o+8:o+12])[0]; pkt = b[o+16:o+16+cl]; o += 16 + cl
+    if len(pkt) == 42 + 172: payloads.append(pkt[42+12:42+12+64])
+assert payloads
+for root, _, files in os.walk(sys.argv[2]):
+    for f in files:
+        data = open(os.path.join(root, f), 'rb').read()
+        for p in payloads:
+            assert p not in data, f
+PY
+
+kill "$VPID"; wait "$VPID" 2>/dev/null; VPID=""
+check "verify passes on the untouched vault" "$VAULT" verify -c "$T/conf"
+
+# --- tampering, each on a copy of the storage folder ---
+tamper_copy() { rm -rf "$T/store2"; cp -a "$T/store" "$T/store2"; sed "s#$T/store#$T/store2#" "$T/conf" > "$T/conf2"; }
+tamper_copy
+sqlite3 "$T/store2/index.db" "update audit set detail='{}' where seq=7"
+"$VAULT" verify -c "$T/conf2" > "$T/v.out" 2>&1; rc=$?
+check "edited audit row: verify exits 1 and names row 7" bash -c "[ $rc -ne 0 ] && grep -q 'BAD audit row 7' '$T/v.out'"
+tamper_copy
+sqlite3 "$T/store2/index.db" "delete from audit where seq=9"
+"$VAULT" verify -c "$T/conf2" > "$T/v.out" 2>&1; rc=$?
+check "deleted audit row: verify names row 9" bash -c "[ $rc -ne 0 ] && grep -q 'BAD audit row 9' '$T/v.out'"
+tamper_copy
+F=$(ls "$T/store2/rec" | head -n 1)
+python3 -c "import sys; p=sys.argv[1]; b=bytearray(open(p,'rb').read()); b[len(b)//2]^=1; open(p,'wb').write(b)" "$T/store2/rec/$F"
+"$VAULT" verify -c "$T/conf2" > "$T/v.out" 2>&1; rc=$?
+check "flipped container byte: verify exits 1 and names $F" bash -c "[ $rc -ne 0 ] && grep -q \"BAD container $F\" '$T/v.out'"
+tamper_copy
+F=$(ls "$T/store2/rec" | tail -n 1)
+python3 -c "
+import sys, hashlib, sqlite3
+p=sys.argv[1]; b=open(p,'rb').read()[:-22]; open(p,'wb').write(b)
+db=sqlite3.connect(sys.argv[2]); db.execute('update recordings set sha256=?, size=? where container=?', (hashlib.sha256(b).hexdigest(), len(b), sys.argv[3])); db.commit()" \
+	"$T/store2/rec/$F" "$T/store2/index.db" "$F"
+"$VAULT" verify -c "$T/conf2" > "$T/v.out" 2>&1; rc=$?
+check "FINAL message cut off (index hash updated too): verify names it" bash -c "[ $rc -ne 0 ] && grep -q \"BAD container $F.*FINAL\" '$T/v.out'"
+
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]

@@ -1,0 +1,233 @@
+#!/usr/bin/env python3
+"""api_test.py - checks threatrec-webui's JSON API against a running web UI
+(tests/webui/run.sh starts it with the sniffer on a generated capture and
+tests/webui/fake_vault.py). Prints one line per check and, last,
+"N passed, N failed".
+Usage: api_test.py BASE_URL  (e.g. http://127.0.0.1:18080)
+"""
+import http.client, json, re, sys, time, urllib.parse
+
+BASE = urllib.parse.urlparse(sys.argv[1])
+passed = failed = 0
+
+
+def check(name, cond, detail=""):
+    global passed, failed
+    if cond:
+        passed += 1
+        print("ok   " + name)
+    else:
+        failed += 1
+        print("FAIL " + name + (": " + str(detail) if detail else ""))
+
+
+class Resp:
+    def __init__(self, r):
+        self.status = r.status
+        self.headers = {k.lower(): v for k, v in r.getheaders()}
+        self.cookies = r.msg.get_all("Set-Cookie") or []
+        self.body = r.read()
+
+    def json(self):
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            return None
+
+
+def req(method, path, body=None, headers=None, cookie=None, raw=None):
+    c = http.client.HTTPConnection(BASE.hostname, BASE.port, timeout=30)
+    h = dict(headers or {})
+    data = raw
+    if body is not None:
+        data = json.dumps(body).encode()
+        h["Content-Type"] = "application/json"
+    if cookie:
+        h["Cookie"] = cookie
+    c.request(method, path, body=data, headers=h)
+    r = Resp(c.getresponse())
+    c.close()
+    return r
+
+
+def login(user):
+    r = req("POST", "/api/login", {"username": user, "password": "pw-" + user})
+    ck = [c for c in r.cookies if c.startswith("tr_session=")]
+    return r, (ck[0].split(";")[0] if ck else None), (r.json() or {}).get("csrf")
+
+
+# --- pages and headers
+r = req("GET", "/")
+check("GET / serves the page", r.status == 200 and r.headers.get("content-type", "").startswith("text/html")
+      and b'id="login-button"' in r.body, r.status)
+check("security headers", r.headers.get("content-security-policy", "").startswith("default-src 'self'")
+      and r.headers.get("x-content-type-options") == "nosniff" and r.headers.get("x-frame-options") == "DENY"
+      and r.headers.get("referrer-policy") == "no-referrer", r.headers)
+r = req("GET", "/app.js")
+check("GET /app.js", r.status == 200 and "javascript" in r.headers.get("content-type", ""), r.status)
+page = req("GET", "/").body + req("GET", "/app.css").body
+check("no external resources in the page", not re.search(rb'(src|href)=["\']?(https?:)?//|url\(["\']?(https?:)?//', page))
+r = req("GET", "/nope.html")
+check("unknown page is 404", r.status == 404, r.status)
+r = req("GET", "/api/nope")
+check("unknown API path is 404 JSON", r.status == 404 and "error" in (r.json() or {}), r.status)
+r = req("DELETE", "/api/calls")
+check("wrong method is 405 with Allow", r.status == 405 and r.headers.get("allow") == "GET", r.status)
+
+# --- login
+r = req("GET", "/api/me")
+check("no session is 401", r.status == 401 and (r.json() or {}).get("error"), r.status)
+check("API answers carry Cache-Control no-store", r.headers.get("cache-control") == "no-store")
+r = req("POST", "/api/login", {"username": "alice", "password": "wrong"})
+check("bad password is 401", r.status == 401 and not r.cookies, r.status)
+r = req("POST", "/api/login", raw=b"username=alice", headers={"Content-Type": "text/plain"})
+check("non-JSON login body is 400", r.status == 400, r.status)
+r = req("POST", "/api/login", raw=b"{" + b" " * 20000 + b"}", headers={"Content-Type": "application/json"})
+check("oversize body is 413", r.status == 413, r.status)
+r = req("GET", "/api/me", headers={"X-Big": "a" * 70000})
+check("oversize headers are refused", r.status in (413, 431), r.status)
+r, alice, alice_csrf = login("alice")
+check("login sets the session cookie", r.status == 200 and alice is not None, r.status)
+ck = [c for c in r.cookies if c.startswith("tr_session=")][0]
+check("cookie is HttpOnly and SameSite=Strict", "HttpOnly" in ck and "SameSite=Strict" in ck, ck)
+check("login answers csrf, role and extension", alice_csrf and r.json().get("role") == "agent"
+      and r.json().get("extension") == "1001" and "token" not in r.json(), r.json())
+r = req("GET", "/api/me", cookie=alice)
+check("GET /api/me", r.status == 200 and r.json().get("user") == "alice", r.status)
+r = req("GET", "/api/me", cookie="tr_session=" + "0" * 64)
+check("unknown token is 401", r.status == 401, r.status)
+
+# --- live calls
+calls = []
+for _ in range(50):
+    r = req("GET", "/api/calls", cookie=alice)
+    calls = (r.json() or {}).get("calls", [])
+    if calls:
+        break
+    time.sleep(0.2)
+check("agent sees live calls", r.status == 200 and len(calls) >= 1, r.body[:200])
+check("agent sees only calls of extension 1001",
+      all("1001" in (c["caller"], c["callee"], c["agent"]) for c in calls), calls)
+check("calls carry id, call_id and the listed fields",
+      calls and all(k in calls[0] for k in ("id", "call_id", "caller", "callee", "agent", "start",
+                                            "duration", "state", "marked")), calls[:1])
+_, sam, sam_csrf = login("sam")
+r = req("GET", "/api/calls", cookie=sam)
+all_calls = r.json().get("calls", [])
+check("supervisor sees more calls than the agent", len(all_calls) > len(calls), (len(all_calls), len(calls)))
+_, ivy, ivy_csrf = login("ivy")
+r = req("GET", "/api/calls", cookie=ivy)
+check("investigator may not list live calls", r.status == 403, r.status)
+
+# --- mark
+cid = calls[0]["id"] if calls else "0-1"
+r = req("POST", "/api/calls/%s/mark" % cid, {"note": "threat"}, cookie=alice)
+check("mark without CSRF token is 403", r.status == 403, r.status)
+r = req("POST", "/api/calls/%s/mark" % cid, {"note": "threat"}, cookie=alice,
+        headers={"X-CSRF-Token": "x" * len(alice_csrf or "")})
+check("mark with a wrong CSRF token is 403", r.status == 403, r.status)
+r = req("POST", "/api/calls/%s/mark" % cid, {"note": "caller threatened the agent"}, cookie=alice,
+        headers={"X-CSRF-Token": alice_csrf})
+rec = (r.json() or {}).get("recording")
+check("mark returns the recording", r.status == 200 and rec and r.json().get("call_id") == calls[0]["call_id"],
+      r.body)
+r = req("POST", "/api/calls/%s/mark" % cid, {"note": "again"}, cookie=alice, headers={"X-CSRF-Token": alice_csrf})
+check("second mark is idempotent", r.status == 200 and r.json().get("recording") == rec
+      and r.json().get("existing") is True, r.body)
+r = req("GET", "/api/calls", cookie=alice)
+m = [c for c in r.json()["calls"] if c["id"] == cid]
+check("the call shows who marked it", m and m[0]["marked"] and m[0]["mark"].get("by") == "alice"
+      and m[0]["mark"].get("recording") == rec, m)
+r = req("POST", "/api/calls/abc/mark", {}, cookie=alice, headers={"X-CSRF-Token": alice_csrf})
+check("bad call id is 400", r.status == 400, r.status)
+slot = int(cid.split("-")[0])
+r = req("POST", "/api/calls/%d-999999/mark" % slot, {}, cookie=alice, headers={"X-CSRF-Token": alice_csrf})
+check("a call no longer in memory is 410", r.status == 410, r.status)
+other = [c for c in all_calls if "1001" not in (c["caller"], c["callee"], c["agent"])]
+if other:
+    r = req("POST", "/api/calls/%s/mark" % other[0]["id"], {}, cookie=alice,
+            headers={"X-CSRF-Token": alice_csrf})
+    check("agent cannot mark another extension's call", r.status == 404, r.status)
+r = req("POST", "/api/calls/%s/mark" % cid, {"note": 5}, cookie=alice, headers={"X-CSRF-Token": alice_csrf})
+check("non-text note is 400", r.status == 400, r.status)
+r = req("POST", "/api/calls/%s/mark" % cid, {}, cookie=ivy, headers={"X-CSRF-Token": ivy_csrf})
+check("investigator may not mark", r.status == 403, r.status)
+
+# --- recordings
+r = req("GET", "/api/recordings", cookie=alice)
+check("agent may not list recordings", r.status == 403, r.status)
+r = req("GET", "/api/recordings/%s/audio.wav" % rec, cookie=alice)
+check("agent may not download audio", r.status == 403, r.status)
+r = req("GET", "/api/recordings?q=threatened&from=2026-01-01&limit=10", cookie=ivy)
+check("investigator searches recordings", r.status == 200 and any(x["id"] == rec for x in r.json()["recordings"]),
+      r.body[:200])
+r = req("GET", "/api/recordings?from=yesterday", cookie=ivy)
+check("bad date is 400", r.status == 400, r.status)
+r = req("GET", "/api/recordings?limit=100000", cookie=ivy)
+check("bad limit is 400", r.status == 400, r.status)
+r = req("GET", "/api/recordings/%s" % rec, cookie=ivy)
+check("recording detail", r.status == 200 and r.json().get("id") == rec, r.status)
+r = req("GET", "/api/recordings/bad!id", cookie=ivy)
+check("bad recording id is 400", r.status == 400, r.status)
+r = req("GET", "/api/recordings/..%2f..%2fetc/audio.wav", cookie=ivy)
+check("encoded slashes do not reach a handler", r.status in (400, 404), r.status)
+r = req("GET", "/api/recordings/R999999", cookie=ivy)
+check("unknown recording is 404", r.status == 404, r.status)
+r = req("GET", "/api/recordings/%s/audio.wav" % rec, cookie=ivy)
+size = len(r.body)
+check("WAV download", r.status == 200 and r.body[:4] == b"RIFF" and r.headers.get("accept-ranges") == "bytes"
+      and r.headers.get("content-type") == "audio/wav", r.status)
+r = req("GET", "/api/recordings/%s/audio.wav" % rec, cookie=ivy, headers={"Range": "bytes=100-199"})
+check("Range gives 206 with Content-Range", r.status == 206 and len(r.body) == 100 and
+      r.headers.get("content-range") == "bytes 100-199/%d" % size, (r.status, r.headers.get("content-range")))
+r = req("GET", "/api/recordings/%s/audio.wav" % rec, cookie=ivy, headers={"Range": "bytes=%d-" % size})
+check("unsatisfiable Range is 416", r.status == 416 and r.headers.get("content-range") == "bytes */%d" % size,
+      r.status)
+r = req("GET", "/api/recordings/%s/audio.wav?download=1" % rec, cookie=ivy)
+check("download=1 makes it an attachment", "attachment" in r.headers.get("content-disposition", ""))
+def exports():
+    return req("GET", "/api/status", cookie=login("root")[1]).json()["vault"].get("exports", 0)
+
+
+n0 = exports()
+_, ivy2, _ = login("ivy")
+for rng in ("bytes=0-", "bytes=1000-", "bytes=-100"):
+    r = req("GET", "/api/recordings/%s/audio.wav" % rec, cookie=ivy2, headers={"Range": rng})
+check("one playback (several Range requests) is one export", exports() == n0 + 1, exports() - n0)
+req("GET", "/api/recordings/%s/audio.wav?download=1" % rec, cookie=ivy2)
+check("a download is always its own export", exports() == n0 + 2, exports() - n0)
+r = req("GET", "/api/recordings/%s/call.pcap" % rec, cookie=ivy)
+check("pcap download", r.status == 200 and r.body[:4] == b"\xd4\xc3\xb2\xa1" and
+      "attachment" in r.headers.get("content-disposition", ""), r.status)
+
+# --- admin, status, metrics
+_, root, root_csrf = login("root")
+r = req("GET", "/api/users", cookie=root)
+check("admin lists users", r.status == 200 and any(u["user"] == "alice" for u in r.json()["users"]), r.status)
+r = req("POST", "/api/users", {"username": "bob", "password": "pw-bob", "role": "agent", "extension": "1002"},
+        cookie=root, headers={"X-CSRF-Token": root_csrf})
+check("admin adds a user", r.status == 201, r.body)
+r = req("POST", "/api/users", {"username": "eve", "password": "x", "role": "god"}, cookie=root,
+        headers={"X-CSRF-Token": root_csrf})
+check("unknown role is 400", r.status == 400, r.status)
+r = req("POST", "/api/users", {"username": "eve", "password": "x", "role": "admin"}, cookie=sam,
+        headers={"X-CSRF-Token": sam_csrf})
+check("supervisor may not add users", r.status == 403, r.status)
+r = req("GET", "/api/audit", cookie=root)
+check("admin reads the audit log", r.status == 200 and isinstance(r.json().get("audit"), list), r.status)
+r = req("GET", "/api/status", cookie=root)
+st = r.json() or {}
+check("status has ring counters, rejects and vault state", r.status == 200 and st["ring"].get("attached")
+      and "rejects" in st["ring"] and "kernel_drops" in st["ring"] and st["vault"].get("state") == "up", st)
+r = req("GET", "/metrics")
+check("metrics in Prometheus text", r.status == 200 and b"threatrec_packets_total " in r.body and
+      b'threatrec_rejects_total{reason="sip"}' in r.body and b"threatrec_calls_active " in r.body, r.body[:100])
+
+# --- logout
+r = req("POST", "/api/logout", cookie=alice, headers={"X-CSRF-Token": alice_csrf})
+check("logout clears the cookie", r.status == 200 and any("Max-Age=0" in c for c in r.cookies), r.cookies)
+r = req("GET", "/api/me", cookie=alice)
+check("the session is gone after logout", r.status == 401, r.status)
+
+print("%d passed, %d failed" % (passed, failed))
+sys.exit(1 if failed else 0)

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# tests/webui/run.sh - the web UI against the real sniffer (replaying a
+# generated capture into a private ring) and tests/webui/fake_vault.py (a
+# stand-in that speaks the vault protocol, so the web UI is tested alone).
+# Then a vault-down check. Last line: "N passed, N failed".
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top" || exit 1
+B=${B:-build}
+pcap=pcaps/concurrent-20.pcap
+for f in "$B/threatrec-webui" "$B/threatrec-sniffer" "$pcap"; do
+	if [ ! -e "$f" ]; then
+		echo "webui: $f is missing (run make all first)"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+done
+tmp=$(mktemp -d) || exit 1
+ring="/trwebui-$$"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+pids=()
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$tmp"
+	rm -f "/dev/shm${ring}"
+}
+trap cleanup EXIT INT TERM
+
+python3 tests/webui/fake_vault.py "$tmp/vault.sock" >"$tmp/vault.log" 2>&1 &
+pids+=($!)
+"$B/threatrec-sniffer" -r "$pcap" --pace 1.0 --loop --ring "$ring" >"$tmp/sniffer.log" 2>&1 &
+pids+=($!)
+"$B/threatrec-webui" -s port="$port" -s vault_socket="$tmp/vault.sock" -s ring="$ring" \
+	>"$tmp/webui.log" 2>&1 &
+webui=$!
+pids+=($webui)
+for _ in $(seq 100); do
+	[ -S "$tmp/vault.sock" ] && python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)" 2>/dev/null && break
+	sleep 0.05
+done
+python3 tests/webui/api_test.py "http://127.0.0.1:$port" | tee "$tmp/result"
+p=$(tail -n 1 "$tmp/result" | sed -nE 's/^([0-9]+) passed.*/\1/p')
+f=$(tail -n 1 "$tmp/result" | sed -nE 's/.* ([0-9]+) failed.*/\1/p')
+p=${p:-0}; f=${f:-1}
+
+# the vault going away: every API request that needs it is 503, pages still load
+kill "${pids[0]}" 2>/dev/null
+wait "${pids[0]}" 2>/dev/null
+rm -f "$tmp/vault.sock"
+code=$(python3 - "$port" <<'PY'
+import http.client, sys
+c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=10)
+c.request("GET", "/api/me", headers={"Cookie": "tr_session=" + "a" * 64})
+a = c.getresponse().status
+c.close()
+c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=10)
+c.request("GET", "/")
+print(a, c.getresponse().status)
+PY
+)
+if [ "$code" = "503 200" ]; then
+	echo "ok   vault down: API 503, page 200"; p=$((p + 1))
+else
+	echo "FAIL vault down: got $code, want 503 200"; f=$((f + 1))
+fi
+if kill -0 "$webui" 2>/dev/null; then
+	echo "ok   web UI still running"; p=$((p + 1))
+else
+	echo "FAIL web UI died"; f=$((f + 1)); tail -n 20 "$tmp/webui.log"
+fi
+# HTTPS: a self-signed certificate; the cookie gets Secure, answers get HSTS
+if command -v openssl >/dev/null 2>&1 &&
+   openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/key.pem" -out "$tmp/cert.pem" \
+	-days 1 -subj /CN=localhost >/dev/null 2>&1; then
+	tport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	"$B/threatrec-webui" -s port="$tport" -s vault_socket="$tmp/vault.sock" -s ring="$ring" \
+		-s tls_cert="$tmp/cert.pem" -s tls_key="$tmp/key.pem" >"$tmp/webui-tls.log" 2>&1 &
+	pids+=($!)
+	python3 tests/webui/fake_vault.py "$tmp/vault.sock" >>"$tmp/vault.log" 2>&1 &
+	pids+=($!)
+	got=$(python3 - "$tport" <<'PY'
+import http.client, json, ssl, sys, time
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+for _ in range(100):
+    try:
+        c = http.client.HTTPSConnection("127.0.0.1", int(sys.argv[1]), timeout=5, context=ctx)
+        c.request("POST", "/api/login", body=json.dumps({"username": "alice", "password": "pw-alice"}),
+                  headers={"Content-Type": "application/json"})
+        r = c.getresponse()
+        ck = r.getheader("Set-Cookie") or ""
+        print(r.status, "Secure" in ck, bool(r.getheader("Strict-Transport-Security")))
+        break
+    except (OSError, ssl.SSLError):
+        time.sleep(0.05)
+PY
+)
+	if [ "$got" = "200 True True" ]; then
+		echo "ok   HTTPS: login, Secure cookie, HSTS"; p=$((p + 1))
+	else
+		echo "FAIL HTTPS: got '$got'"; f=$((f + 1)); tail -n 5 "$tmp/webui-tls.log"
+	fi
+else
+	echo "skip HTTPS check: openssl is not installed"
+fi
+[ "$f" -gt 0 ] && { echo "--- webui.log"; tail -n 20 "$tmp/webui.log"; }
+echo "$p passed, $f failed"
+[ "$f" -eq 0 ]

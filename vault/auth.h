@@ -1,0 +1,50 @@
+/* auth.h - vault users (Argon2id, crypto_pwhash_str), sessions (random
+ * 32-byte token, stored only as its SHA-256; CSRF token; idle and absolute
+ * expiry) and login throttling (per user and per remote address, in
+ * memory, bounded). Login may block ~0.1 s (Argon2id).
+ */
+#ifndef TR_AUTH_H
+#define TR_AUTH_H
+
+#include <stdint.h>
+#include <sqlite3.h>
+#include <jansson.h>
+#include "ipc.h"
+#include "vconf.h"
+
+#define AUTH_THROTTLE_MAX 1024
+#define AUTH_HEX_LEN      64
+
+struct auth_user {
+	char name[64];
+	enum ipc_role role;
+	char extension[32];
+};
+
+struct auth;
+
+/* Borrows db and c. */
+int  auth_open(sqlite3 *db, const struct vconf *c, struct auth **ap);
+void auth_close(struct auth *);          /* NULL-safe */
+
+/* Adds a user; TR_ERR_EXISTS, TR_ERR_INVAL (bad name/role/extension, short password). */
+int  auth_user_add(struct auth *, const char *name, const char *pass, enum ipc_role role,
+                   const char *extension);
+/* {"users":[{"name","role","extension","created"}]} */
+int  auth_user_list(struct auth *, json_t **resp);
+/* Checks the password. 0 with *u and a new session (token, csrf: 65-byte
+ * buffers), TR_ERR_PERM (bad user or password), TR_ERR_LIMIT (throttled;
+ * *retry_sp = seconds to wait). */
+int  auth_login(struct auth *, const char *user, const char *pass, const char *remote,
+                struct auth_user *u, char *token, char *csrf, int64_t *retry_sp);
+/* Checks a session token: 0 with *u and csrf, or TR_ERR_PERM (unknown/expired). */
+int  auth_session(struct auth *, const char *token, struct auth_user *u, char *csrf);
+int  auth_logout(struct auth *, const char *token);
+/* Drops expired sessions. */
+void auth_expire(struct auth *);
+
+const char *auth_role_name(enum ipc_role);
+/* "agent" ... "admin" -> role, or IPC_ROLE_NONE. */
+enum ipc_role auth_role_parse(const char *);
+
+#endif

@@ -1,0 +1,318 @@
+/* main.c - threatrec-vault: init, useradd, verify, run (the daemon).
+ * The vault owns the keys, the storage folder and the index; it never
+ * opens a network socket and never writes plaintext packets or audio.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sodium.h>
+#include "err.h"
+#include "log.h"
+#include "vconf.h"
+#include "keys.h"
+#include "index.h"
+#include "audit.h"
+#include "auth.h"
+#include "notify.h"
+#include "recorder.h"
+#include "server.h"
+#include "verify.h"
+
+static volatile sig_atomic_t vault_quit;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	vault_quit = 1;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: threatrec-vault init    -c CONF\n"
+	    "       threatrec-vault useradd -c CONF USER ROLE [--extension EXT] [--password-file FILE]\n"
+	    "                               (ROLE: agent supervisor investigator admin; password on stdin\n"
+	    "                                unless --password-file)\n"
+	    "       threatrec-vault verify  -c CONF\n"
+	    "       threatrec-vault run     -c CONF [-f] [-v]\n");
+	exit(2);
+}
+
+static void
+load_conf(const char *path, struct vconf *c)
+{
+	char err[512];
+	if (path == NULL)
+		usage();
+	if (vconf_load(c, path, err, sizeof err) != 0)
+		fatal_f("%s", err);
+}
+
+static void
+mkdir_0700(const char *path)
+{
+	struct stat st;
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		fatal_f("mkdir %s: %s", path, strerror(errno));
+	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+		fatal_f("%s is not a folder", path);
+	if (st.st_uid != geteuid() || (st.st_mode & 077) != 0)
+		fatal_f("%s must be owned by uid %u with mode 0700 (is %03o, uid %u)", path,
+		        (unsigned)geteuid(), (unsigned)(st.st_mode & 0777), (unsigned)st.st_uid);
+}
+
+static void
+open_db(const struct vconf *c, struct index **ixp)
+{
+	char path[VCONF_PATH_MAX + 32];
+	int r;
+	snprintf(path, sizeof path, "%s/index.db", c->storage);
+	if ((r = index_open(path, ixp)) != 0)
+		fatal_fr(r, "index %s", path);
+}
+
+static int
+cmd_init(const struct vconf *c)
+{
+	char sub[VCONF_PATH_MAX + 16], actor[32];
+	struct index *ix = NULL;
+	struct audit *au = NULL;
+	struct keys *k = NULL;
+	int r;
+
+	umask(077);
+	mkdir_0700(c->storage);
+	snprintf(sub, sizeof sub, "%s/rec", c->storage);
+	mkdir_0700(sub);
+	snprintf(sub, sizeof sub, "%s/tmp", c->storage);
+	mkdir_0700(sub);
+	if ((r = keys_create(c->storage)) != 0)
+		fatal_fr(r, "creating keys in %s (existing keys are never overwritten)", c->storage);
+	if ((r = keys_load(c->storage, &k)) != 0)
+		fatal_fr(r, "loading the new keys");
+	open_db(c, &ix);
+	if ((r = audit_open(index_db(ix), k, &au)) != 0)
+		fatal_fr(r, "audit");
+	snprintf(actor, sizeof actor, "cli uid %u", (unsigned)getuid());
+	audit_append(au, actor, "init", c->storage, "");
+	printf("vault initialised in %s\n", c->storage);
+	audit_close(au);
+	index_close(ix);
+	keys_free(k);
+	return 0;
+}
+
+static int
+read_password(const char *file, char *out, size_t n)
+{
+	FILE *f = file ? fopen(file, "r") : stdin;
+	size_t len;
+	if (f == NULL || fgets(out, (int)n, f) == NULL)
+		return TR_ERR_INVAL;
+	if (file)
+		fclose(f);
+	len = strcspn(out, "\r\n");
+	out[len] = '\0';
+	return 0;
+}
+
+static int
+cmd_useradd(const struct vconf *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "extension", required_argument, NULL, 'e' },
+		{ "password-file", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *ext = "", *pwfile = NULL;
+	char pass[256], actor[32], detail[128];
+	struct index *ix = NULL;
+	struct audit *au = NULL;
+	struct auth *a = NULL;
+	struct keys *k = NULL;
+	enum ipc_role role;
+	int o, r;
+
+	optind = 0;
+	while ((o = getopt_long(argc, argv, "e:p:", opts, NULL)) != -1) {
+		if (o == 'e') ext = optarg;
+		else if (o == 'p') pwfile = optarg;
+		else usage();
+	}
+	if (argc - optind != 2)
+		usage();
+	if ((role = auth_role_parse(argv[optind + 1])) == IPC_ROLE_NONE)
+		fatal_f("unknown role %s (agent, supervisor, investigator, admin)", argv[optind + 1]);
+	if (read_password(pwfile, pass, sizeof pass) != 0)
+		fatal_f("no password given (stdin or --password-file)");
+	if ((r = keys_load(c->storage, &k)) != 0)
+		fatal_fr(r, "keys in %s (run init first)", c->storage);
+	open_db(c, &ix);
+	if ((r = audit_open(index_db(ix), k, &au)) != 0 || (r = auth_open(index_db(ix), c, &a)) != 0)
+		fatal_fr(r, "opening the index");
+	r = auth_user_add(a, argv[optind], pass, role, ext);
+	sodium_memzero(pass, sizeof pass);
+	if (r == TR_ERR_INVAL)
+		fatal_f("bad user: name [A-Za-z0-9._@+-], password 8-255 bytes, agents need --extension");
+	if (r != 0)
+		fatal_fr(r, "adding %s", argv[optind]);
+	snprintf(actor, sizeof actor, "cli uid %u", (unsigned)getuid());
+	snprintf(detail, sizeof detail, "{\"role\":\"%s\",\"extension\":\"%.31s\"}", auth_role_name(role), ext);
+	audit_append(au, actor, "user_add", argv[optind], detail);
+	printf("user %s (%s) added\n", argv[optind], auth_role_name(role));
+	auth_close(a);
+	audit_close(au);
+	index_close(ix);
+	keys_free(k);
+	return 0;
+}
+
+static int
+cmd_verify(const struct vconf *c)
+{
+	struct index *ix = NULL;
+	struct keys *k = NULL;
+	int r;
+
+	if ((r = keys_load(c->storage, &k)) != 0)
+		fatal_fr(r, "keys in %s", c->storage);
+	open_db(c, &ix);
+	r = verify_all(c, ix, k, stdout);
+	printf("%s\n", r == 0 ? "verify: OK" : "verify: FAILED");
+	index_close(ix);
+	keys_free(k);
+	return r == 0 ? 0 : 1;
+}
+
+/* Temporary containers of a previous run: resumed recordings restart from
+ * their first packet, so every *.part goes. They are encrypted anyway. */
+static void
+clean_tmp(const struct vconf *c)
+{
+	char dir[VCONF_PATH_MAX + 16], path[VCONF_PATH_MAX + 300];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(dir, sizeof dir, "%s/tmp", c->storage);
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		size_t n = strlen(de->d_name);
+		if (n > 5 && strcmp(de->d_name + n - 5, ".part") == 0) {
+			snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+			unlink(path);
+		}
+	}
+	closedir(d);
+}
+
+static int
+cmd_run(const struct vconf *c, int foreground)
+{
+	struct sigaction sa;
+	struct rlimit rl = { 0, 0 };
+	struct index *ix = NULL;
+	struct audit *au = NULL;
+	struct auth *a = NULL;
+	struct keys *k = NULL;
+	struct notify *nt = NULL;
+	struct recorder *rc = NULL;
+	struct server *s = NULL;
+	char sub[VCONF_PATH_MAX + 16];
+	int r;
+
+	umask(077);
+	/* Keys and decrypted exports live in this process: no core dumps. */
+	prctl(PR_SET_DUMPABLE, 0);
+	setrlimit(RLIMIT_CORE, &rl);
+	mkdir_0700(c->storage);
+	snprintf(sub, sizeof sub, "%s/rec", c->storage);
+	mkdir_0700(sub);
+	snprintf(sub, sizeof sub, "%s/tmp", c->storage);
+	mkdir_0700(sub);
+	if ((r = keys_load(c->storage, &k)) != 0)
+		fatal_fr(r, "keys in %s (run init first)", c->storage);
+	if (!foreground && daemon(0, 0) != 0)
+		fatal_f("daemon: %s", strerror(errno));
+	open_db(c, &ix);
+	if ((r = audit_open(index_db(ix), k, &au)) != 0 || (r = auth_open(index_db(ix), c, &a)) != 0)
+		fatal_fr(r, "opening the index");
+	if ((nt = notify_new(c->notify_command, c->notify_timeout_ns)) == NULL ||
+	    (rc = recorder_new(c, ix, au, k, nt)) == NULL)
+		fatal_f("out of memory");
+	clean_tmp(c);
+	if ((r = recorder_resume(rc)) != 0)
+		fatal_fr(r, "resuming recordings");
+	if ((s = server_new(c, ix, au, a, k, rc, nt)) == NULL)
+		fatal_f("cannot listen on %s", c->socket);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	audit_append(au, "vault", "start", c->storage, "");
+	log_info_f("listening on %s, storage %s, ring %s", c->socket, c->storage, c->ring);
+	r = server_run(s, &vault_quit);
+	audit_append(au, "vault", "stop", c->storage, "");
+	log_info_f("stopping (live recordings resume at the next start)");
+	server_free(s);
+	recorder_free(rc);
+	notify_free(nt);
+	auth_close(a);
+	audit_close(au);
+	index_close(ix);
+	keys_free(k);
+	return r == 0 ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *cmd, *conf = NULL;
+	struct vconf c;
+	int foreground = 0, verbose = 0, o, sub_argc;
+	char **sub_argv;
+
+	if (argc < 2)
+		usage();
+	cmd = argv[1];
+	sub_argc = argc - 1;
+	sub_argv = argv + 1;
+	if (sodium_init() < 0)
+		fatal_f("libsodium init failed");
+	/* common options up to the first non-option; useradd parses the rest */
+	optind = 1;
+	while ((o = getopt(sub_argc, sub_argv, "+c:fv")) != -1) {
+		if (o == 'c') conf = optarg;
+		else if (o == 'f') foreground = 1;
+		else if (o == 'v') verbose = 1;
+		else usage();
+	}
+	load_conf(conf, &c);
+	log_init("threatrec-vault", verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO,
+	         strcmp(cmd, "run") == 0 && (!foreground || c.use_syslog));
+	if (strcmp(cmd, "init") == 0)
+		return cmd_init(&c);
+	if (strcmp(cmd, "verify") == 0)
+		return cmd_verify(&c);
+	if (strcmp(cmd, "run") == 0)
+		return cmd_run(&c, foreground);
+	if (strcmp(cmd, "useradd") == 0) {
+		sub_argv[optind - 1] = sub_argv[0];
+		return cmd_useradd(&c, sub_argc - optind + 1, sub_argv + optind - 1);
+	}
+	usage();
+	return 2;
+}

@@ -1,0 +1,92 @@
+/* verify.c - offline integrity check of the audit log and the containers. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+#include "err.h"
+#include "audit.h"
+#include "container.h"
+#include "verify.h"
+
+struct vctx {
+	const struct vconf *c;
+	const struct keys *k;
+	FILE *out;
+	int64_t ok, skipped;
+	int bad;
+};
+
+static int
+check_one(void *arg, const struct rec *r)
+{
+	struct vctx *v = arg;
+	char path[VCONF_PATH_MAX + 200], why[200], hex[65], id[CONTAINER_ID_MAX];
+	uint8_t *buf = NULL, sha[crypto_hash_sha256_BYTES];
+	size_t len = 0;
+	int rv;
+
+	if (strcmp(r->state, "sealed") != 0) {
+		v->skipped++;
+		return 0;
+	}
+	snprintf(path, sizeof path, "%s/rec/%s", v->c->storage, r->container);
+	if (r->container[0] == '\0' || strchr(r->container, '/') != NULL) {
+		snprintf(why, sizeof why, "bad container name in the index");
+		goto bad;
+	}
+	if ((rv = container_load(path, v->c->container_max, &buf, &len)) != 0) {
+		snprintf(why, sizeof why, "cannot read the file (%s)", tr_strerror(rv));
+		goto bad;
+	}
+	crypto_hash_sha256(sha, buf, len);
+	sodium_bin2hex(hex, sizeof hex, sha, sizeof sha);
+	if (strcmp(hex, r->sha256) != 0) {
+		snprintf(why, sizeof why, "SHA-256 %s does not match the index (%s)", hex, r->sha256);
+		goto bad;
+	}
+	if ((int64_t)len != r->size) {
+		snprintf(why, sizeof why, "size %zu does not match the index (%lld)", len, (long long)r->size);
+		goto bad;
+	}
+	if (container_read(buf, len, v->k->box_pk, v->k->box_sk, id, NULL, NULL, why, sizeof why) != 0)
+		goto bad;
+	if (strcmp(id, r->id) != 0) {
+		snprintf(why, sizeof why, "holds recording %s", id);
+		goto bad;
+	}
+	free(buf);
+	v->ok++;
+	return 0;
+bad:
+	free(buf);
+	fprintf(v->out, "BAD container %s (recording %s): %s\n", r->container[0] ? r->container : "-",
+	        r->id, why);
+	v->bad = 1;
+	return TR_ERR_CRYPTO;
+}
+
+int
+verify_all(const struct vconf *c, struct index *ix, const struct keys *k, FILE *out)
+{
+	struct vctx v = { c, k, out, 0, 0, 0 };
+	char why[200];
+	int64_t bad_seq = 0, n = 0;
+	int r;
+
+	r = audit_verify(index_db(ix), k->sign_pk, &bad_seq, &n, why, sizeof why);
+	if (r != 0) {
+		fprintf(out, "BAD audit row %lld: %s\n", (long long)bad_seq, why);
+		return TR_ERR_CRYPTO;
+	}
+	fprintf(out, "audit: %lld rows, chain and signatures ok\n", (long long)n);
+	r = index_rec_each(ix, check_one, &v);
+	if (v.bad)
+		return TR_ERR_CRYPTO;
+	if (r != 0) {
+		fprintf(out, "BAD index: cannot read the recordings (%s)\n", tr_strerror(r));
+		return r;
+	}
+	fprintf(out, "containers: %lld sealed ok, %lld not sealed (recording/failed) skipped\n",
+	        (long long)v.ok, (long long)v.skipped);
+	return 0;
+}

@@ -1,0 +1,404 @@
+/* threatrec web UI - a small single-page app over the JSON API (docs/api.md).
+ * No framework, no external resources; all text goes in with textContent. */
+'use strict';
+(function () {
+  var me = null;              /* {user, role, extension, csrf} */
+  var liveTimer = null;
+  var recsOffset = 0, auditOffset = 0;
+  var PAGE = 50;
+
+  function $(id) { return document.getElementById(id); }
+  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    if (attrs) Object.keys(attrs).forEach(function (k) {
+      if (k === 'class') e.className = attrs[k]; else e.setAttribute(k, attrs[k]);
+    });
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+  function toast(msg, bad) {
+    var d = el('div', bad ? { 'class': 'bad' } : null, msg);
+    $('toast').appendChild(d);
+    setTimeout(function () { d.remove(); }, bad ? 7000 : 4000);
+  }
+
+  /* fetch wrapper: JSON in and out, CSRF header on state-changing requests */
+  function api(method, path, body) {
+    var opts = { method: method, credentials: 'same-origin', headers: {} };
+    if (body !== undefined) {
+      opts.headers['Content-Type'] = 'application/json';
+      opts.body = JSON.stringify(body);
+    }
+    if (method !== 'GET' && me && me.csrf) opts.headers['X-CSRF-Token'] = me.csrf;
+    return fetch(path, opts).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (j) {
+        if (r.status === 401 && path !== '/api/login') { showLogin(); }
+        if (!r.ok) {
+          var e = new Error(j.error || ('HTTP ' + r.status));
+          e.status = r.status;
+          throw e;
+        }
+        return j;
+      });
+    });
+  }
+
+  function pad(n) { return (n < 10 ? '0' : '') + n; }
+  function fmtTime(iso) {
+    if (!iso) return '';
+    var d = (typeof iso === 'number') ? new Date(iso > 1e12 ? iso / 1e6 : iso * 1000) : new Date(iso);
+    if (isNaN(d.getTime())) return String(iso);
+    return d.getUTCFullYear() + '-' + pad(d.getUTCMonth() + 1) + '-' + pad(d.getUTCDate()) + ' ' +
+      pad(d.getUTCHours()) + ':' + pad(d.getUTCMinutes()) + ':' + pad(d.getUTCSeconds());
+  }
+  function fmtDur(s) {
+    if (s === undefined || s === null || s === '') return '';
+    s = Math.max(0, Math.floor(Number(s)));
+    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+    return (h ? h + ':' + pad(m) : m) + ':' + pad(sec);
+  }
+  function pick(o, names) {
+    for (var i = 0; i < names.length; i++) if (o[names[i]] !== undefined && o[names[i]] !== null) return o[names[i]];
+    return '';
+  }
+  function stateBadge(s) { return el('span', { 'class': 'state state-' + String(s).replace(/[^a-z]/g, '') }, s); }
+
+  /* ---- views ---- */
+  var views = ['login', 'live', 'recordings', 'recording', 'audit', 'status', 'users'];
+  function show(name) {
+    views.forEach(function (v) { $('view-' + v).hidden = (v !== name); });
+    document.querySelectorAll('.topbar nav a').forEach(function (a) {
+      if (a.id === 'nav-' + name || (name === 'recording' && a.id === 'nav-recordings'))
+        a.setAttribute('aria-current', 'page');
+      else a.removeAttribute('aria-current');
+    });
+    if (liveTimer && name !== 'live') { clearInterval(liveTimer); liveTimer = null; }
+  }
+  function showLogin() {
+    me = null;
+    $('topbar').hidden = true;
+    show('login');
+    $('username').focus();
+  }
+  function defaultView() {
+    if (!me) return 'login';
+    if (me.role === 'investigator') return 'recordings';
+    return 'live';
+  }
+  function allowed(navId) {
+    var a = $(navId);
+    return a && me && a.getAttribute('data-roles').split(' ').indexOf(me.role) >= 0;
+  }
+  function setMe(j) {
+    me = j;
+    $('topbar').hidden = false;
+    $('who').textContent = me.user + ' (' + me.role + (me.extension ? ', ext. ' + me.extension : '') + ')';
+    document.querySelectorAll('.topbar nav a').forEach(function (a) {
+      a.hidden = a.getAttribute('data-roles').split(' ').indexOf(me.role) < 0;
+    });
+  }
+
+  function route() {
+    if (!me) { showLogin(); return; }
+    var h = location.hash.replace(/^#\/?/, '');
+    var parts = h.split('/');
+    var v = parts[0] || defaultView();
+    if (v === 'recordings' && parts[1]) { if (allowed('nav-recordings')) return openRecording(decodeURIComponent(parts[1])); }
+    if (!allowed('nav-' + v)) v = defaultView();
+    if (v === 'live') { show('live'); refreshCalls(); liveTimer = liveTimer || setInterval(refreshCalls, 2000); }
+    else if (v === 'recordings') { show('recordings'); searchRecordings(); }
+    else if (v === 'audit') { show('audit'); loadAudit(); }
+    else if (v === 'status') { show('status'); loadStatus(); }
+    else if (v === 'users') { show('users'); loadUsers(); }
+    $('main').focus({ preventScroll: true });
+  }
+
+  /* ---- login ---- */
+  $('login-form').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    $('login-error').textContent = '';
+    $('login-button').disabled = true;
+    api('POST', '/api/login', { username: $('username').value, password: $('password').value })
+      .then(function (j) { $('password').value = ''; setMe(j); route(); })
+      .catch(function (e) { $('login-error').textContent = e.message; })
+      .then(function () { $('login-button').disabled = false; });
+  });
+  $('logout').addEventListener('click', function () {
+    api('POST', '/api/logout').catch(function () {}).then(function () { location.hash = ''; showLogin(); });
+  });
+
+  /* ---- live calls ---- */
+  function markCell(c, canMark) {
+    var td = el('td', { 'class': 'mark-td' });
+    var wrap = el('div', { 'class': 'mark-cell' });
+    td.appendChild(wrap);
+    return td;
+  }
+  function fillMark(td, c, canMark) {
+    var wrap = td.firstChild;
+    var key = c.marked ? 'marked:' + JSON.stringify(c.mark) : (canMark ? 'open' : 'none');
+    if (wrap.getAttribute('data-key') === key) return;
+    wrap.setAttribute('data-key', key);
+    while (wrap.firstChild) wrap.removeChild(wrap.firstChild);
+    if (c.marked || (c.mark && c.mark.state === 'requested')) {
+      var m = c.mark || {};
+      var b = el('span', { 'class': 'marked-badge', 'data-testid': 'marked-badge' },
+        m.state === 'requested' ? 'Mark requested by phone' : 'Marked' + (m.by ? ' by ' + m.by : ''));
+      var info = [];
+      if (m.at) info.push(fmtTime(m.at));
+      if (m.recording) info.push('recording ' + m.recording);
+      if (m.state && m.state !== 'requested') info.push('state: ' + m.state);
+      if (info.length) b.appendChild(el('small', null, info.join(' \u00b7 ')));
+      wrap.appendChild(b);
+      if (m.recording && m.state === 'recording' && c.state !== 'ended' && me &&
+          (me.role === 'supervisor' || me.role === 'agent')) {
+        var stop = el('button', { 'class': 'secondary stop-button', 'data-testid': 'stop-button', type: 'button' },
+          'Stop recording');
+        stop.addEventListener('click', function () {
+          if (!window.confirm('Stop recording this call now? What was recorded so far is sealed.')) return;
+          stop.disabled = true;
+          api('POST', '/api/recordings/' + encodeURIComponent(m.recording) + '/stop')
+            .then(function () { toast('Recording stopped; it will be sealed.'); refreshCalls(); })
+            .catch(function (e) { toast('Stop failed: ' + e.message, true); stop.disabled = false; });
+        });
+        wrap.appendChild(stop);
+      }
+      return;
+    }
+    if (!canMark) { wrap.appendChild(el('span', { 'class': 'hint' }, 'not marked')); return; }
+    var note = el('input', { 'class': 'note-input', 'data-testid': 'note-input', type: 'text',
+      maxlength: '500', placeholder: 'Note (optional)', 'aria-label': 'Note for call from ' + c.caller });
+    var btn = el('button', { 'class': 'mark-button', 'data-testid': 'mark-button', type: 'button',
+      'aria-label': 'Mark threat: call from ' + c.caller + ' to ' + c.callee }, 'Mark threat');
+    btn.addEventListener('click', function () {
+      btn.disabled = true;
+      api('POST', '/api/calls/' + encodeURIComponent(c.id) + '/mark', { note: note.value })
+        .then(function (j) {
+          toast('Marked as threat: recording ' + j.recording + (j.existing ? ' (already marked)' : ''));
+          refreshCalls();
+        })
+        .catch(function (e) { toast('Mark failed: ' + e.message, true); btn.disabled = false; });
+    });
+    wrap.appendChild(note);
+    wrap.appendChild(btn);
+  }
+  function refreshCalls() {
+    api('GET', '/api/calls').then(function (j) {
+      var tb = $('calls-body'), seen = {};
+      var rows = {};
+      Array.prototype.forEach.call(tb.rows, function (r) { rows[r.getAttribute('data-call-id')] = r; });
+      (j.calls || []).forEach(function (c) {
+        seen[c.id] = true;
+        var tr = rows[c.id];
+        if (!tr) {
+          tr = el('tr', { 'data-call-id': c.id, 'data-sip-call-id': c.call_id, 'data-testid': 'call-row' });
+          ['caller', 'callee', 'agent', 'start', 'running', 'state'].forEach(function (k) {
+            tr.appendChild(el('td', { 'class': 'c-' + k + (k === 'running' ? ' num' : '') }));
+          });
+          tr.appendChild(markCell(c, j.can_mark));
+          tb.appendChild(tr);
+        }
+        tr.cells[0].textContent = c.caller;
+        tr.cells[1].textContent = c.callee;
+        tr.cells[2].textContent = c.agent;
+        tr.cells[3].textContent = fmtTime(c.start);
+        tr.cells[4].textContent = fmtDur(c.duration);
+        if (tr.cells[5].textContent !== c.state) {
+          tr.cells[5].textContent = '';
+          tr.cells[5].appendChild(stateBadge(c.state));
+        }
+        tr.classList.toggle('is-marked', !!c.marked);
+        fillMark(tr.cells[6], c, j.can_mark);
+      });
+      Object.keys(rows).forEach(function (id) { if (!seen[id]) rows[id].remove(); });
+      $('calls-empty').hidden = (j.calls || []).length > 0;
+      $('live-info').textContent = !j.ring ? 'The capture ring is not available: is threatrec-sniffer running?'
+        : !j.sniffer_alive ? 'The sniffer is not responding: these calls may be out of date.'
+        : 'Refreshes every 2 seconds. Capture clock ' + fmtTime(j.clock) + ' UTC.';
+      $('live-info').classList.toggle('error', !j.ring || !j.sniffer_alive);
+    }).catch(function (e) { if (e.status !== 401) $('live-info').textContent = 'Cannot load calls: ' + e.message; });
+  }
+
+  /* ---- recordings ---- */
+  function recQuery() {
+    var p = new URLSearchParams();
+    [['q-caller', 'caller'], ['q-callee', 'callee'], ['q-agent', 'agent'], ['q-marked-by', 'marked_by'],
+     ['q-from', 'from'], ['q-to', 'to'], ['q-text', 'q']].forEach(function (f) {
+      var v = $(f[0]).value.trim(); if (v) p.set(f[1], v);
+    });
+    p.set('limit', PAGE); p.set('offset', recsOffset);
+    return p.toString();
+  }
+  function searchRecordings() {
+    api('GET', '/api/recordings?' + recQuery()).then(function (j) {
+      var tb = $('recordings-body');
+      tb.textContent = '';
+      var list = j.recordings || [];
+      list.forEach(function (r) {
+        var id = pick(r, ['id', 'recording']);
+        var tr = el('tr', { 'data-recording-id': id, 'data-testid': 'recording-row' });
+        var a = el('a', { href: '#/recordings/' + encodeURIComponent(id) }, id);
+        var td = el('td'); td.appendChild(a); tr.appendChild(td);
+        tr.appendChild(el('td', null, pick(r, ['caller'])));
+        tr.appendChild(el('td', null, pick(r, ['callee'])));
+        tr.appendChild(el('td', null, pick(r, ['agent'])));
+        tr.appendChild(el('td', null, fmtTime(pick(r, ['start', 'started_at', 't_start']))));
+        tr.appendChild(el('td', { 'class': 'num' }, fmtDur(pick(r, ['duration', 'duration_s']))));
+        tr.appendChild(el('td', null, pick(r, ['marked_by'])));
+        var st = el('td'); st.appendChild(stateBadge(pick(r, ['state']))); tr.appendChild(st);
+        tr.appendChild(el('td', null, pick(r, ['note'])));
+        tb.appendChild(tr);
+      });
+      var total = j.total !== undefined ? j.total : list.length;
+      $('recs-info').textContent = list.length ? ('Showing ' + (recsOffset + 1) + '\u2013' + (recsOffset + list.length) +
+        ' of ' + total + '.') : 'No recordings match.';
+      $('recs-prev').disabled = recsOffset === 0;
+      $('recs-next').disabled = recsOffset + list.length >= total;
+    }).catch(function (e) { $('recs-info').textContent = 'Search failed: ' + e.message; });
+  }
+  $('search-form').addEventListener('submit', function (ev) { ev.preventDefault(); recsOffset = 0; searchRecordings(); });
+  $('recs-prev').addEventListener('click', function () { recsOffset = Math.max(0, recsOffset - PAGE); searchRecordings(); });
+  $('recs-next').addEventListener('click', function () { recsOffset += PAGE; searchRecordings(); });
+
+  function openRecording(id) {
+    show('recording');
+    var base = '/api/recordings/' + encodeURIComponent(id);
+    $('rec-title').textContent = 'Recording ' + id;
+    var meta = $('rec-meta');
+    meta.textContent = '';
+    var player = $('player');
+    player.pause && player.pause();
+    player.removeAttribute('src');
+    $('download-wav').removeAttribute('href');
+    $('download-pcap').removeAttribute('href');
+    $('download-evidence').removeAttribute('href');
+    api('GET', base).then(function (r) {
+      Object.keys(r).forEach(function (k) {
+        var v = r[k];
+        if (v !== null && typeof v === 'object') v = JSON.stringify(v);
+        if (/(^|_)(start|end|at|time|ts)$/.test(k) || k === 'marked_at') v = fmtTime(v) || v;
+        meta.appendChild(el('dt', null, k.replace(/_/g, ' ')));
+        meta.appendChild(el('dd', { 'data-field': k }, v === null ? '' : v));
+      });
+      var sealed = !r.state || r.state === 'sealed';
+      if (sealed) {
+        player.src = base + '/audio.wav';
+        $('download-wav').href = base + '/audio.wav?download=1';
+        $('download-wav').setAttribute('download', id + '.wav');
+        $('download-pcap').href = base + '/call.pcap';
+        $('download-pcap').setAttribute('download', id + '.pcap');
+        $('download-evidence').href = base + '/evidence';
+      } else {
+        toast('This recording is ' + r.state + ': playback is available once it is sealed.');
+      }
+    }).catch(function (e) { toast('Cannot open recording: ' + e.message, true); });
+  }
+
+  /* ---- audit ---- */
+  function loadAudit() {
+    api('GET', '/api/audit?limit=' + PAGE + '&offset=' + auditOffset).then(function (j) {
+      var rows = j.audit || [], head = $('audit-head'), tb = $('audit-body');
+      head.textContent = ''; tb.textContent = '';
+      var cols = [];
+      rows.forEach(function (r) { Object.keys(r).forEach(function (k) { if (cols.indexOf(k) < 0 && k !== 'hash' && k !== 'prev' && k !== 'sig') cols.push(k); }); });
+      var tr = el('tr');
+      cols.forEach(function (c) { tr.appendChild(el('th', { scope: 'col' }, c.replace(/_/g, ' '))); });
+      head.appendChild(tr);
+      rows.forEach(function (r) {
+        var row = el('tr', { 'data-audit-id': pick(r, ['id', 'seq']) });
+        cols.forEach(function (c) {
+          var v = r[c];
+          if (v !== null && typeof v === 'object') v = JSON.stringify(v);
+          var isTime = (c === 'ts' || c === 'time' || c === 'at');
+          if (isTime) v = fmtTime(v);
+          row.appendChild(el('td', { 'class': isTime ? 'nowrap' : 'c-' + c }, v === undefined || v === null ? '' : v));
+        });
+        tb.appendChild(row);
+      });
+      if (!rows.length) tb.appendChild(el('tr')).appendChild(el('td', null, 'No entries.'));
+      $('audit-prev').disabled = auditOffset === 0;
+      $('audit-next').disabled = rows.length < PAGE;
+    }).catch(function (e) { toast('Cannot load the audit log: ' + e.message, true); });
+  }
+  $('audit-prev').addEventListener('click', function () { auditOffset = Math.max(0, auditOffset - PAGE); loadAudit(); });
+  $('audit-next').addEventListener('click', function () { auditOffset += PAGE; loadAudit(); });
+
+  /* ---- status ---- */
+  function card(title, pairs, extra) {
+    var c = el('div', { 'class': 'card', 'data-testid': 'status-' + title.toLowerCase().replace(/[^a-z]+/g, '-') });
+    c.appendChild(el('h2', null, title));
+    if (extra) c.appendChild(extra);
+    var dl = el('dl');
+    pairs.forEach(function (p) {
+      dl.appendChild(el('dt', null, p[0]));
+      var dd = el('dd', p[2] ? { 'class': p[2] } : null, p[1]);
+      dl.appendChild(dd);
+    });
+    c.appendChild(dl);
+    return c;
+  }
+  function num(v) { return v === undefined || v === null ? '' : Number(v).toLocaleString('en-US'); }
+  function loadStatus() {
+    api('GET', '/api/status').then(function (j) {
+      var box = $('status-cards'), r = j.ring || {}, v = j.vault || {}, w = j.webui || {};
+      box.textContent = '';
+      if (r.attached) {
+        var meter = el('div', { 'class': 'meter', role: 'meter', 'aria-label': 'Ring fill',
+          'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-valuenow': Math.round(100 * r.fill) });
+        var bar = el('span'); bar.style.width = Math.round(100 * r.fill) + '%'; meter.appendChild(bar);
+        box.appendChild(card('Capture', [
+          ['Sniffer', r.writer_alive ? 'running' : 'not responding', r.writer_alive ? 'ok' : 'bad'],
+          ['Packets', num(r.packets)], ['Bytes', num(r.bytes)],
+          ['Stored packets', num(r.stored_packets)], ['Kernel drops', num(r.kernel_drops), r.kernel_drops ? 'bad' : ''],
+          ['Calls now', num(r.calls_active)], ['Calls total', num(r.calls_total)],
+          ['Capture clock', fmtTime(r.clock)]]));
+        box.appendChild(card('Ring', [
+          ['Fill', (100 * r.fill).toFixed(1) + ' %'], ['Chunks used', num(r.chunks_used) + ' / ' + num(r.chunks_total)],
+          ['Ended calls freed', num(r.evictions_calls)], ['Chunks overwritten', num(r.evictions_chunks)],
+          ['Records dropped', num(r.records_dropped), r.records_dropped ? 'bad' : '']], meter));
+        var rej = r.rejects || {};
+        box.appendChild(card('Rejected packets', Object.keys(rej).map(function (k) { return [k, num(rej[k])]; })));
+      } else {
+        box.appendChild(card('Capture', [['Ring', 'not available (is threatrec-sniffer running?)', 'bad']]));
+      }
+      var good = !v.state || ['up', 'ok', 'running'].indexOf(v.state) >= 0;
+      var vp = [['State', v.state || 'up', good ? 'ok' : 'bad']];
+      Object.keys(v).forEach(function (k) {
+        if (k === 'state') return;
+        var x = v[k];
+        if (x !== null && typeof x === 'object')
+          x = Object.keys(x).map(function (n) { return n + ' ' + x[n]; }).join(', ');
+        else if (typeof x === 'number') x = num(x);
+        vp.push([k.replace(/_/g, ' '), x === null ? '' : x, k === 'failures' && x !== '0' ? 'bad' : '']);
+      });
+      box.appendChild(card('Vault', vp));
+      box.appendChild(card('Web UI', [['Listening', (w.tls ? 'https://' : 'http://') + w.listen + ':' + w.port],
+        ['Requests', num(w.requests)], ['Client errors', num(w.errors_4xx)], ['Server errors', num(w.errors_5xx)],
+        ['Vault failures', num(w.vault_failures), w.vault_failures ? 'bad' : ''], ['Marks', num(w.marks)]]));
+    }).catch(function (e) { toast('Cannot load status: ' + e.message, true); });
+  }
+
+  /* ---- users ---- */
+  function loadUsers() {
+    api('GET', '/api/users').then(function (j) {
+      var tb = $('users-body'); tb.textContent = '';
+      (j.users || []).forEach(function (u) {
+        var tr = el('tr', { 'data-user': pick(u, ['user', 'username', 'name']) });
+        tr.appendChild(el('td', null, pick(u, ['user', 'username', 'name'])));
+        tr.appendChild(el('td', null, pick(u, ['role'])));
+        tr.appendChild(el('td', null, pick(u, ['extension'])));
+        tb.appendChild(tr);
+      });
+    }).catch(function (e) { toast('Cannot load users: ' + e.message, true); });
+  }
+  $('user-form').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    api('POST', '/api/users', { username: $('new-username').value, password: $('new-password').value,
+      role: $('new-role').value, extension: $('new-extension').value })
+      .then(function () { toast('User ' + $('new-username').value + ' added.'); $('user-form').reset(); loadUsers(); })
+      .catch(function (e) { toast('Cannot add user: ' + e.message, true); });
+  });
+
+  window.addEventListener('hashchange', route);
+  api('GET', '/api/me').then(function (j) { setMe(j); route(); }).catch(function () { showLogin(); });
+})();
