@@ -7,6 +7,7 @@ include mk/flags.mk
 include mk/deps.mk
 
 B        ?= build
+-include webui/module.mk
 LIBDIRS  := common sniffer decoder vault webui
 MAINS    := sniffer/main.c decoder/cli.c vault/main.c webui/main.c
 LIB_SRCS := $(filter-out $(MAINS),$(foreach d,$(LIBDIRS),$(wildcard $(d)/*.c)))

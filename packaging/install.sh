@@ -99,6 +99,8 @@ if [ "$live" -eq 1 ]; then
 		echo "  systemd reloaded; enable with: systemctl enable --now threatrec-sniffer threatrec-vault threatrec-webui"
 	fi
 	echo "  next: edit $CONFDIR/threatrec.conf ([sniffer] interface, [vault] peer_uids = \$(id -u threatrec-webui)),"
-	echo "        then create the vault keys: sudo -u threatrec-vault $BINDIR/threatrec-vault -c $CONFDIR/threatrec.conf init"
+	echo "        then create the vault keys and a first user:"
+	echo "        runuser -u threatrec-vault -- $BINDIR/threatrec-vault init -c $CONFDIR/threatrec.conf"
+	echo "        runuser -u threatrec-vault -- $BINDIR/threatrec-vault useradd -c $CONFDIR/threatrec.conf admin admin"
 fi
 echo "install.sh: done (DESTDIR=${DESTDIR:-/}, PREFIX=$PREFIX)"

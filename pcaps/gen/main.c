@@ -737,9 +737,11 @@ static void write_truth(const struct gen_ctx *c, FILE *f)
 
 			if (s->heard_lo < 0)
 				continue;
-			fprintf(f, "%s{\"channel\":\"%s\",\"freq\":%u,\"start\":%.4f,\"end\":%.4f}",
+			fprintf(f, "%s{\"channel\":\"%s\",\"freq\":%u,\"start\":%.4f,\"end\":%.4f,"
+			        "\"level\":%.1f}",
 			        first ? "" : ",", d == 0 ? "left" : "right", c->tone[d].freq,
-			        (double)s->heard_lo / GEN_RATE, (double)s->heard_hi / GEN_RATE);
+			        (double)s->heard_lo / GEN_RATE, (double)s->heard_hi / GEN_RATE,
+			        20.0 * log10(GEN_TONE_AMP));
 			first = 0;
 		}
 		fprintf(f, "]}\n");

@@ -299,15 +299,33 @@ def call_frames(linktype, frames, call):
         hb, _, pb = b.rpartition(':')
         flows.add(('%s:%d' % (ha, int(pa) + 1), '%s:%d' % (hb, int(pb) + 1)))
         flows.add(('%s:%d' % (hb, int(pb) + 1), '%s:%d' % (ha, int(pa) + 1)))
-    out = []
+    out, keys, hit = [], {}, set()
     for i, fr in enumerate(frames):
         ip = ip_layer(linktype, fr)
         fl = udp_flow(ip)
-        if fl and (fl[0], fl[1]) in flows:
+        k = frag_key(ip)
+        if k:
+            keys[i] = k
+        if (fl and (fl[0], fl[1]) in flows) or (ip and cid in ip):
             out.append(i)
-        elif ip and cid in ip:
-            out.append(i)
-    return out
+            if k:
+                hit.add(k)
+    # every fragment of a datagram whose other fragment names the call (a
+    # fragmented INVITE carries the Call-ID in one fragment only)
+    out += [i for i, k in keys.items() if k in hit and i not in out]
+    return sorted(out)
+
+
+def frag_key(ip):
+    """(version, src, dst, id) of an IP fragment, else None."""
+    if not ip:
+        return None
+    if ip[0] >> 4 == 4 and len(ip) >= 20:
+        if struct.unpack('>H', ip[6:8])[0] & 0x3fff:
+            return (4, ip[12:16], ip[16:20], ip[4:6])
+    elif ip[0] >> 4 == 6 and len(ip) >= 48 and ip[6] == 44:
+        return (6, ip[8:24], ip[24:40], ip[44:48])
+    return None
 
 
 def stream_sample(linktype, frames, stream, n=160):

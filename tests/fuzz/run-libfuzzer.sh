@@ -86,13 +86,13 @@ for t in tests/fuzz/fuzz_*.c; do
 		-artifact_prefix="$F/crashes/$name-" "$F/corpus/$name" $seeds >"$log" 2>&1
 	rc=$?
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
-	cov=$(grep -E '^#[0-9]+' "$log" | tail -n 1 | sed -E 's/.*cov: ([0-9]+).*/\1/')
+	cov=$(grep -a -E '^#[0-9]+' "$log" | tail -n 1 | sed -E 's/.*cov: ([0-9]+).*/\1/')
 	if [ $rc -eq 0 ]; then
 		echo "fuzz_$name: ok (${runs:-?} runs in ${secs}s, cov ${cov:-?})"
 		passed=$((passed + 1))
 	else
 		echo "fuzz_$name: FAIL (exit $rc), log $log"
-		grep -E 'ERROR:|SUMMARY:|Test unit written to' "$log" | head -n 5
+		grep -a -E 'ERROR:|SUMMARY:|Test unit written to' "$log" | head -n 5
 		for a in $(sed -n 's/.*Test unit written to //p' "$log"); do
 			echo "  keep it: cp $a tests/fuzz/corpus/$name/"
 		done

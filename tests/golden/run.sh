@@ -63,7 +63,8 @@ while read -r name pcap expected opts; do
 		continue
 	fi
 	python3 -c 'import json,sys
-for l in open(sys.argv[1]): print(json.loads(l)["call_id"])' "$truth" | head -n "$nwav" > "$tmp/ids"
+ids = [json.loads(l)["call_id"] for l in open(sys.argv[1])]
+print("\n".join(ids[:int(sys.argv[2])]))' "$truth" "$nwav" > "$tmp/ids"
 	while read -r cid; do
 		w="$tmp/$name.wav"
 		rm -f "$w"

@@ -11,17 +11,20 @@ tone's measured peak amplitude, searched around the first / last tone window.
 Report (default): per channel, every tone segment with its frequency, start,
 end and level (dBFS, peak amplitude of the sine relative to full scale).
 
-Check mode: --expect CH:FREQ:START-END (CH = left|right|0|1, times in seconds,
-repeatable) asserts, with tolerance --tol (default 0.020 s):
+Check mode: --expect CH:FREQ:START-END[:LEVEL] (CH = left|right|0|1, times in
+seconds, LEVEL in dBFS, repeatable) asserts, with tolerance --tol (default
+0.020 s):
   * the tone's first sample on that channel is at START, its last at END;
   * the tone is present in at least --min-coverage of the 20 ms windows fully
     inside START..END (lost packets become silence, so a lossy call may have
     a few gaps, but they must not move the tone);
   * the tone does not appear on that channel outside START-tol..END+tol;
-  * the tone does not appear on the other channel at all (no cross-talk).
+  * the tone does not appear on the other channel at all (no cross-talk);
+  * when LEVEL is given, the tone's median level is within --level-tol dB
+    (default 1.5; G.711 quantisation moves a pure tone by a few tenths).
 --length SEC asserts the file's duration within --tol.
 --truth FILE --call-id ID takes the expectations (and nothing else) from a
-pcapgen truth file (JSON lines; "tones" and "duration" of that call).
+pcapgen truth file (JSON lines; "tones", with their levels, and "duration").
 Exit status 0 when every assertion holds, 1 otherwise, 2 on usage errors.
 """
 import argparse
@@ -159,15 +162,19 @@ def main():
     ap.add_argument('--tol', type=float, default=0.020)
     ap.add_argument('--min-level', type=float, default=-40.0)
     ap.add_argument('--min-coverage', type=float, default=0.98)
+    ap.add_argument('--level-tol', type=float, default=1.5)
     ap.add_argument('--quiet', action='store_true')
     a = ap.parse_args()
 
     expects = []
     for e in a.expect:
         try:
-            c, f, r = e.split(':')
-            s, t = r.split('-')
-            expects.append((chan_index(c), float(f), float(s), float(t)))
+            parts = e.split(':')
+            if len(parts) not in (3, 4):
+                raise ValueError(e)
+            s, t = parts[2].split('-')
+            lvl = float(parts[3]) if len(parts) == 4 else None
+            expects.append((chan_index(parts[0]), float(parts[1]), float(s), float(t), lvl))
         except (ValueError, KeyError):
             print('tonecheck: bad --expect %r' % e, file=sys.stderr)
             return 2
@@ -185,7 +192,8 @@ def main():
             print('tonecheck: call %s not in %s' % (a.call_id, a.truth), file=sys.stderr)
             return 2
         for t in call.get('tones', []):
-            expects.append((chan_index(t['channel']), float(t['freq']), t['start'], t['end']))
+            expects.append((chan_index(t['channel']), float(t['freq']), t['start'], t['end'],
+                            t.get('level')))
         if a.length is None:
             a.length = call['duration']
 
@@ -199,7 +207,7 @@ def main():
 
     if not a.quiet:
         print('%s: %d Hz, %d channel(s), %.3f s' % (a.wav, rate, len(chans), length))
-        freqs = sorted(set(f for _, f, _, _ in expects))
+        freqs = sorted(set(e[1] for e in expects))
         for i, ch in enumerate(chs):
             cand = freqs or scan_freqs(ch)
             for f in cand:
@@ -210,7 +218,7 @@ def main():
     fails = []
     if a.length is not None and abs(length - a.length) > a.tol:
         fails.append('length %.3f s, expected %.3f s (tol %.3f)' % (length, a.length, a.tol))
-    for c, f, s, t in expects:
+    for c, f, s, t, lvl in expects:
         what = 'ch%d %g Hz %.3f-%.3f' % (c, f, s, t)
         if c >= len(chs):
             fails.append('%s: the file has %d channel(s)' % (what, len(chs)))
@@ -230,6 +238,10 @@ def main():
                 fails.append('%s: onset at %.4f s, expected %.4f (tol %.3f)' % (what, onset, s, a.tol))
             if abs(end - t) > a.tol:
                 fails.append('%s: end at %.4f s, expected %.4f (tol %.3f)' % (what, end, t, a.tol))
+            amps = sorted(amp for _, _, amp in inside)
+            level = db(amps[len(amps) // 2])
+            if lvl is not None and abs(level - lvl) > a.level_tol:
+                fails.append('%s: level %.1f dBFS, expected %.1f (tol %.1f dB)' % (what, level, lvl, a.level_tol))
         wins = ch.windows(f, a.min_level)
         w0 = int(math.ceil(s * rate / ch.win))
         w1 = int(math.floor(t * rate / ch.win))

@@ -229,6 +229,17 @@ while o < len(b):
 assert n == 402, n
 PY
 
+# --- the sniffer stops (ring removed) while a marked call is live ---
+read -r S7 G7 <<<"$(rf call c7@test 1001 2002 1001)"
+rf rtp "$S7" 30 >/dev/null
+ID7=$("$C" "$S" mark "$A" "$S7" "$G7" c7@test | jget '["recording"]')
+sleep 0.3
+echo quit >&7; wait "$RPID" 2>/dev/null; RPID=""
+check "ring removed: the live recording is sealed with what was copied" wait_state "$I" "$ID7" sealed
+check "... and says why" bash -c "'$C' '$S' get '$I' '$ID7' | grep -q 'sealed early: sniffer stopped'"
+check "status shows the ring detached" bash -c "sleep 1.2; '$C' '$S' status '$I' | grep -q '\"ring\":\"detached\"'"
+check "mark without a ring: 503" bash -c "'$C' '$S' mark '$A' 0 1 c1@test | grep -q '^ERR 503'"
+
 # --- no plaintext on disk: an RTP payload must not appear in any stored file ---
 check "no RTP payload bytes under the storage folder" python3 - "$T/c1.pcap" "$T/store" <<'PY'
 import os, struct, sys
@@ -262,6 +273,10 @@ F=$(ls "$T/store2/rec" | head -n 1)
 python3 -c "import sys; p=sys.argv[1]; b=bytearray(open(p,'rb').read()); b[len(b)//2]^=1; open(p,'wb').write(b)" "$T/store2/rec/$F"
 "$VAULT" verify -c "$T/conf2" > "$T/v.out" 2>&1; rc=$?
 check "flipped container byte: verify exits 1 and names $F" bash -c "[ $rc -ne 0 ] && grep -q \"BAD container $F\" '$T/v.out'"
+tamper_copy
+sqlite3 "$T/store2/index.db" "delete from recordings where id='$ID4'"
+"$VAULT" verify -c "$T/conf2" > "$T/v.out" 2>&1; rc=$?
+check "deleted recording row: verify names the recording" bash -c "[ $rc -ne 0 ] && grep -q 'BAD recording $ID4' '$T/v.out'"
 tamper_copy
 F=$(ls "$T/store2/rec" | tail -n 1)
 python3 -c "
