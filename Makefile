@@ -3,6 +3,7 @@
 # program entry point goes into build/libtr.a; programs, unit tests and
 # fuzz targets link against it. `make V=1` shows the full commands.
 
+.DEFAULT_GOAL := all
 include mk/flags.mk
 include mk/deps.mk
 
