@@ -3,10 +3,11 @@
 # files (NAME.pcap + NAME.truth.jsonl) with build/threatrec-pcapgen. The output
 # is byte-for-byte deterministic: same generator, same files.
 # Usage: pcaps/make-all.sh [NAME...]   (no NAME: all of them; run `make` first)
+# B=build folder (default build); PCAPS_OUT=DIR writes there instead of pcaps/.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 case "${B:-build}" in /*) gen="$B/threatrec-pcapgen" ;; *) gen="$top/${B:-build}/threatrec-pcapgen" ;; esac
-out="$top/pcaps"
+out="${PCAPS_OUT:-$top/pcaps}"   # PCAPS_OUT=DIR writes elsewhere (the golden check does)
 [ -x "$gen" ] || { echo "make-all.sh: $gen missing; run make first" >&2; exit 1; }
 
 # Small calls keep the committed total under 3 MB: 6 s, caller talks 1-2.5 s,
@@ -30,6 +31,8 @@ frag-invite       | --codec pcmu --frag-invite
 ipv6-frag-invite  | --codec pcma --ipv6 --frag-invite
 concurrent-20     | --codec pcmu --calls 20 --concurrent --stagger 0.05 --duration 3 --caller-talk 0.8-1.6 --callee-talk 1.8-2.6
 dtmf-mark         | --codec pcmu --dtmf *99@2.8
+cancel            | --codec pcmu --outcome cancel --duration 2
+busy              | --codec pcma --outcome busy --duration 1.5
 LIST
 }
 

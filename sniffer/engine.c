@@ -83,6 +83,7 @@ struct engine {
 	uint32_t fragmap_next;
 	uint64_t next_tick;
 	int      dlt;                      /* of the frame being handled */
+	uint64_t sip_port_bits[65536 / 64];  /* conf.sip_ports as a bitmap */
 };
 
 void engine_conf_init(struct engine_conf *c)
@@ -118,12 +119,18 @@ struct engine *engine_new(const struct engine_conf *conf, struct ring *ring)
 		log_err_f("bad mark code \"%s\"", e->conf.mark_code);
 		goto fail;
 	}
+	e->ring = ring;
+	e->st = ring_stats_w(ring);
+	for (n = 0; n < sizeof(e->conf.sip_ports) / sizeof(e->conf.sip_ports[0]); n++) {
+		uint16_t port = e->conf.sip_ports[n];
+		if (port == 0)
+			break;
+		e->sip_port_bits[port >> 6] |= 1ull << (port & 63);
+	}
 	n = e->conf.calls_max;
 	if (n > ring_slots(ring))
 		n = ring_slots(ring);
 	e->conf.calls_max = n;
-	e->ring = ring;
-	e->st = ring_stats_w(ring);
 	sip_init();
 	if ((e->ct = calltab_new(n)) == NULL ||
 	    (e->x = calloc(n, sizeof(*e->x))) == NULL ||
@@ -458,14 +465,15 @@ static void sip_state(struct engine *e, struct ct_call *c, const struct sip_msg 
 	}
 }
 
+/* NAT keep-alives on the SIP port: CRLFs (RFC 5626), blanks or NULs. */
 static bool is_keepalive(const uint8_t *p, size_t len)
 {
 	size_t i;
 
-	if (len > 4)
+	if (len > 16)
 		return false;
 	for (i = 0; i < len; i++)
-		if (p[i] != '\r' && p[i] != '\n' && p[i] != 0)
+		if (p[i] != '\r' && p[i] != '\n' && p[i] != ' ' && p[i] != 0)
 			return false;
 	return true;
 }
@@ -620,15 +628,7 @@ static bool media_packet(struct engine *e, uint64_t ts, const struct decap_pkt *
 
 static bool is_sip_port(const struct engine *e, uint16_t port)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(e->conf.sip_ports) / sizeof(e->conf.sip_ports[0]); i++) {
-		if (e->conf.sip_ports[i] == 0)
-			break;
-		if (e->conf.sip_ports[i] == port)
-			return true;
-	}
-	return false;
+	return (e->sip_port_bits[port >> 6] >> (port & 63)) & 1;
 }
 
 static void udp_datagram(struct engine *e, uint64_t ts, const struct decap_pkt *pkt,

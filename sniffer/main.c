@@ -37,6 +37,8 @@ struct snf_conf {
 	uint64_t grace_ns;
 	uint32_t ring_mode;
 	char     ring_group[64];
+	uint32_t marks_mode;
+	char     marks_group[64];
 	int      ring_mlock;
 	char     iface[64];
 	char     file[1024];
@@ -130,6 +132,8 @@ static const struct conf_key snf_keys[] = {
 	{ "ring", "grace", CONF_DURATION, O(grace_ns), 0, 0, 0, NULL },
 	{ "ring", "mode", CONF_MODE, O(ring_mode), 0, 0, 0, NULL },
 	{ "ring", "group", CONF_STR, O(ring_group), sizeof(((struct snf_conf *)0)->ring_group), 0, 0, NULL },
+	{ "ring", "marks_mode", CONF_MODE, O(marks_mode), 0, 0, 0, NULL },
+	{ "ring", "marks_group", CONF_STR, O(marks_group), sizeof(((struct snf_conf *)0)->marks_group), 0, 0, NULL },
 	{ "ring", "mlock", CONF_BOOL, O(ring_mlock), 0, 0, 0, NULL },
 	{ "sniffer", "interface", CONF_STR, O(iface), sizeof(((struct snf_conf *)0)->iface), 0, 0, NULL },
 	{ "sniffer", "file", CONF_STR, O(file), sizeof(((struct snf_conf *)0)->file), 0, 0, NULL },
@@ -162,6 +166,7 @@ snf_conf_defaults(struct snf_conf *c)
 	c->ring_chunk = 65536;
 	c->grace_ns = 600ULL * 1000000000ULL;
 	c->ring_mode = 0640;
+	c->marks_mode = 0660;
 	c->ring_mlock = 1;
 	c->snaplen = 65535;
 	c->buffer_size = 64ULL << 20;
@@ -229,6 +234,32 @@ snf_drop_privileges(const char *user)
 		return TR_ERR_SYS;
 	/* prctl again: a uid change resets dumpable on some kernels */
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	return 0;
+}
+
+/* Gives /dev/shm<name><suffix> to a group (a name or a number); "" = keep. */
+static int
+snf_chgrp(const char *name, const char *suffix, const char *group)
+{
+	char path[256], *end;
+	struct group *g;
+	unsigned long gid;
+
+	if (group[0] == '\0')
+		return 0;
+	snprintf(path, sizeof path, "/dev/shm%s%s", name, suffix);
+	gid = strtoul(group, &end, 10);
+	if (*end != '\0') {
+		if ((g = getgrnam(group)) == NULL) {
+			log_err_f("no such group \"%s\" for %s", group, path);
+			return -1;
+		}
+		gid = g->gr_gid;
+	}
+	if (chown(path, (uid_t)-1, (gid_t)gid) != 0) {
+		log_err_f("cannot give %s to group %s: %m", path, group);
+		return -1;
+	}
 	return 0;
 }
 
@@ -419,6 +450,7 @@ main(int argc, char **argv)
 	rc.chunk_size = (uint32_t)x.conf.ring_chunk;
 	rc.grace_ns = x.conf.grace_ns;
 	rc.mode = x.conf.ring_mode;
+	rc.marks_mode = x.conf.marks_mode;
 	rc.mlock = x.conf.ring_mlock;
 	if ((rv = ring_create(&rc, &x.ring)) != 0) {
 		fprintf(stderr, "threatrec-sniffer: cannot create ring %s (%llu bytes, %u slots, chunk %u): %s (%m)\n",
@@ -426,12 +458,11 @@ main(int argc, char **argv)
 		capture_close(x.cap);
 		return 1;
 	}
-	if (x.conf.ring_group[0]) {
-		struct group *g = getgrnam(x.conf.ring_group);
-		char path[256];
-		snprintf(path, sizeof path, "/dev/shm%s", x.conf.ring_name);
-		if (g == NULL || chown(path, (uid_t)-1, g->gr_gid) != 0)
-			log_warn_f("cannot give ring %s to group %s", path, x.conf.ring_group);
+	if (snf_chgrp(x.conf.ring_name, "", x.conf.ring_group) != 0 ||
+	    snf_chgrp(x.conf.ring_name, ".marks", x.conf.marks_group) != 0) {
+		ring_close(x.ring);
+		capture_close(x.cap);
+		return 1;
 	}
 	if ((rv = snf_drop_privileges(x.conf.user)) != 0)
 		fatal_fr(rv, "dropping privileges");

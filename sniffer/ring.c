@@ -78,6 +78,7 @@ struct ring {
 	uint64_t *marks;           /* may be a second, writable mapping */
 	size_t   marks_len;
 	int      marks_separate;
+	int      marks_created;
 	int      writer;
 	int      anon;
 	char     name[128];
@@ -234,8 +235,9 @@ int
 ring_create(const struct ring_conf *conf, struct ring **ringp)
 {
 	struct ring *r = NULL;
-	uint64_t page, off_marks, off_slots, off_chunks, total, n_chunks;
-	int fd = -1, rv = TR_ERR_CONFIG, saved = 0;
+	uint64_t page, off_marks, off_slots, off_chunks, total, n_chunks, marks_len;
+	int fd = -1, mfd = -1, rv = TR_ERR_CONFIG, saved = 0;
+	char mname[160];
 
 	*ringp = NULL;
 	page = (uint64_t)sysconf(_SC_PAGESIZE);
@@ -245,8 +247,9 @@ ring_create(const struct ring_conf *conf, struct ring **ringp)
 	    conf->size / conf->chunk_size < 2 || conf->size / conf->chunk_size >= RING_NONE)
 		goto out;
 	n_chunks = conf->size / conf->chunk_size;
-	off_marks = ring_round_up(RING_HDR_SIZE, page);
-	off_slots = off_marks + ring_round_up((uint64_t)conf->slots * sizeof(uint64_t), page);
+	off_marks = 0;      /* the mark words are a separate object: <name>.marks */
+	marks_len = ring_round_up((uint64_t)conf->slots * sizeof(uint64_t), page);
+	off_slots = ring_round_up(RING_HDR_SIZE, page);
 	off_chunks = ring_round_up(off_slots + (uint64_t)conf->slots * sizeof(struct ring_call), page);
 	total = off_chunks + n_chunks * conf->chunk_size;
 
@@ -258,6 +261,8 @@ ring_create(const struct ring_conf *conf, struct ring **ringp)
 		r->anon = 1;
 		r->base = mmap(NULL, total, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		r->marks = mmap(NULL, marks_len, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	} else {
 		rv = TR_ERR_CONFIG;
 		if (conf->name[0] != '/' || strlen(conf->name) >= sizeof r->name ||
@@ -272,20 +277,35 @@ ring_create(const struct ring_conf *conf, struct ring **ringp)
 		if (fchmod(fd, conf->mode ? conf->mode : 0640) != 0 || ftruncate(fd, (off_t)total) != 0)
 			goto out;
 		r->base = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		/* The mark words: a second object, so that only the vault's group
+		 * can be given write access (the web UI reads the ring only). */
+		snprintf(mname, sizeof mname, "%s.marks", conf->name);
+		(void)shm_unlink(mname);
+		mfd = shm_open(mname, O_RDWR | O_CREAT | O_EXCL, conf->marks_mode ? conf->marks_mode : 0660);
+		if (mfd < 0)
+			goto out;
+		r->marks_created = 1;
+		if (fchmod(mfd, conf->marks_mode ? conf->marks_mode : 0660) != 0 ||
+		    ftruncate(mfd, (off_t)marks_len) != 0)
+			goto out;
+		r->marks = mmap(NULL, marks_len, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
 	}
-	if (r->base == MAP_FAILED) {
+	if (r->marks == MAP_FAILED)
+		r->marks = NULL;
+	if (r->base == MAP_FAILED)
 		r->base = NULL;
+	if (r->base == NULL || r->marks == NULL) {
 		rv = TR_ERR_SYS;
 		goto out;
 	}
+	r->marks_separate = 1;
+	r->marks_len = marks_len;
 	r->map_len = total;
 	if (conf->mlock && mlock(r->base, total) != 0)
 		log_warn_f("mlock of %llu bytes failed: %s (ring may be swapped)",
 		    (unsigned long long)total, strerror(errno));
 	(void)madvise(r->base, total, MADV_DONTDUMP);
 	r->hdr = (struct ring_hdr *)r->base;
-	r->marks = (uint64_t *)(r->base + off_marks);
-	r->marks_len = off_slots - off_marks;
 	r->hdr->version = RING_VERSION;
 	r->hdr->hdr_size = RING_HDR_SIZE;
 	r->hdr->page_size = (uint32_t)page;
@@ -312,11 +332,17 @@ out:
 	saved = errno;
 	if (fd >= 0)
 		close(fd);
+	if (mfd >= 0)
+		close(mfd);
 	if (r != NULL) {
 		if (r->base != NULL)
 			munmap(r->base, total);
+		if (r->marks != NULL)
+			munmap(r->marks, marks_len);
 		if (r->name[0] && !r->anon)
 			shm_unlink(r->name);
+		if (r->marks_created)
+			shm_unlink(mname);
 		ring_wstate_free(r->w);
 		free(r);
 	}
@@ -330,7 +356,8 @@ ring_attach(const char *name, int flags, struct ring **ringp)
 	struct ring *r = NULL;
 	struct ring_hdr h;
 	struct stat st;
-	int fd = -1, rv = TR_ERR_SYS, saved = 0;
+	int fd = -1, mfd = -1, rv = TR_ERR_SYS, saved = 0, wr = (flags & RING_ATTACH_MARKS) != 0;
+	char mname[160];
 
 	*ringp = NULL;
 	if ((r = calloc(1, sizeof *r)) == NULL) {
@@ -338,7 +365,7 @@ ring_attach(const char *name, int flags, struct ring **ringp)
 		goto out;
 	}
 	snprintf(r->name, sizeof r->name, "%s", name);
-	if ((fd = shm_open(name, (flags & RING_ATTACH_MARKS) ? O_RDWR : O_RDONLY, 0)) < 0)
+	if ((fd = shm_open(name, O_RDONLY, 0)) < 0)
 		goto out;
 	if (fstat(fd, &st) != 0)
 		goto out;
@@ -351,7 +378,7 @@ ring_attach(const char *name, int flags, struct ring **ringp)
 	    h.slot_size != sizeof(struct ring_call) || h.rec_hdr_size != sizeof(struct ring_rec) ||
 	    h.total_size != (uint64_t)st.st_size || h.slots == 0 || h.slots > RING_SLOTS_MAX ||
 	    h.chunk_size < RING_CHUNK_MIN || h.chunk_size > RING_CHUNK_MAX ||
-	    h.off_marks % h.page_size != 0 || h.off_slots < h.off_marks + (uint64_t)h.slots * 8 ||
+	    h.off_marks != 0 || h.off_slots < RING_HDR_SIZE ||
 	    h.off_chunks < h.off_slots + (uint64_t)h.slots * sizeof(struct ring_call) ||
 	    h.off_chunks + (uint64_t)h.n_chunks * h.chunk_size > h.total_size)
 		goto out;
@@ -363,18 +390,28 @@ ring_attach(const char *name, int flags, struct ring **ringp)
 	}
 	r->map_len = h.total_size;
 	r->hdr = (struct ring_hdr *)r->base;
-	r->marks = (uint64_t *)(r->base + h.off_marks);
-	if (flags & RING_ATTACH_MARKS) {
-		/* the mark words are on their own pages: the only writable part */
-		r->marks_len = h.off_slots - h.off_marks;
-		r->marks = mmap(NULL, r->marks_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-		    (off_t)h.off_marks);
-		if (r->marks == MAP_FAILED) {
-			r->marks = NULL;
+	/* the mark words: writable only with RING_ATTACH_MARKS (the vault) */
+	snprintf(mname, sizeof mname, "%s.marks", name);
+	r->marks_len = ring_round_up((uint64_t)h.slots * sizeof(uint64_t), h.page_size);
+	if ((mfd = shm_open(mname, wr ? O_RDWR : O_RDONLY, 0)) < 0) {
+		if (wr || errno != EACCES)
+			goto out;
+		/* A metadata-only reader (the web UI) is not in the marks group:
+		 * it sees no marks (all zero) and asks the vault instead. */
+		r->marks = mmap(NULL, r->marks_len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	} else {
+		if (fstat(mfd, &st) != 0 || (uint64_t)st.st_size < r->marks_len) {
+			rv = TR_ERR_INVAL;
 			goto out;
 		}
-		r->marks_separate = 1;
+		r->marks = mmap(NULL, r->marks_len, wr ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED,
+		    mfd, 0);
 	}
+	if (r->marks == MAP_FAILED) {
+		r->marks = NULL;
+		goto out;
+	}
+	r->marks_separate = 1;
 	*ringp = r;
 	r = NULL;
 	rv = 0;
@@ -382,6 +419,8 @@ out:
 	saved = errno;
 	if (fd >= 0)
 		close(fd);
+	if (mfd >= 0)
+		close(mfd);
 	ring_close(r);
 	errno = saved;
 	return rv;
@@ -396,8 +435,12 @@ ring_close(struct ring *r)
 		munmap(r->marks, r->marks_len);
 	if (r->base != NULL)
 		munmap(r->base, r->map_len);
-	if (r->writer && !r->anon && r->name[0])
+	if (r->writer && !r->anon && r->name[0]) {
+		char mname[160];
+		snprintf(mname, sizeof mname, "%s.marks", r->name);
 		shm_unlink(r->name);
+		shm_unlink(mname);
+	}
 	ring_wstate_free(r->w);
 	free(r);
 }

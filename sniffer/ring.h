@@ -1,7 +1,9 @@
 /* ring.h - the shared-memory call ring: one writer (the sniffer), many readers.
  *
  * Layout and protocol: docs/ring.md. In short, a POSIX shm object holds
- *   [header page][mark-word pages][slot table][chunk pool]
+ *   [header page][slot table][chunk pool]
+ * and a second object <name>.marks holds the mark words (one u64 per slot),
+ * so that write access to them can be given to the vault's group alone.
  * Slots describe calls (struct ring_call) and are published seqlock-style:
  * the writer makes `seq` odd, writes, makes it even (release); readers copy
  * and re-check. Every reuse of a slot bumps `gen`. Packet records live in
@@ -172,6 +174,7 @@ struct ring_conf {
 	uint64_t grace_ns;         /* keep an unmarked ended call this long; UINT64_MAX = forever */
 	uint32_t mode;             /* shm file mode, e.g. 0640 */
 	int      mlock;            /* lock the mapping in RAM */
+	uint32_t marks_mode;       /* mode of the <name>.marks object; 0 = 0660 */
 };
 
 struct ring;

@@ -191,10 +191,10 @@ static void pai_user(const char *v, char *dst, size_t dstsz)
 		s += 4;
 	} else
 		return;
-	n = strcspn(s, "@>;?, \t");
+	n = strcspn(s, "@>, \t");
 	if (s[n] != '@')           /* sip URI without a user part */
 		return;
-	n = strcspn(s, "@;");      /* user parameters (";phone-context") stop the user */
+	n = strcspn(s, "@;");      /* user parameters (";isub=...") stop the user */
 	copy_n(dst, dstsz, s, n);
 }
 
@@ -236,29 +236,46 @@ static uint32_t parse_u32(const char *s)
 	return (uint32_t)v;
 }
 
-/* Renames every Content-Length header ("l" in compact form) in the header
- * section h (hl bytes, NUL-terminated) to an unknown name of the same
- * length, and returns the first one's value (UINT32_MAX when absent). */
-static uint32_t hide_content_length(char *h, size_t hl)
+/* Matches header name `full` (or its compact form `compact`, 0 for none)
+ * at the start of line h[i..hl), followed by optional blanks and ':'.
+ * Returns the index just after the ':' or 0. */
+static size_t hdr_name_at(const char *h, size_t i, size_t hl, const char *full, char compact)
+{
+	size_t n = strlen(full), j = 0;
+
+	if (hl - i >= n && ascii_ncase_eq(h + i, full, n))
+		j = i + n;
+	else if (compact != 0 && ascii_lower((unsigned char)h[i]) == compact)
+		j = i + 1;
+	if (j == 0)
+		return 0;
+	while (j < hl && (h[j] == ' ' || h[j] == '\t'))
+		j++;
+	return j < hl && h[j] == ':' ? j + 1 : 0;
+}
+
+/* Prepares the header section h (hl bytes, NUL-terminated) for libosip2,
+ * renaming headers to an unknown name of the same length by writing 'x'
+ * over their first letter:
+ *  - every Content-Length ("l"), so that libosip2 does not look for the
+ *    body: the first one's value is returned (UINT32_MAX when absent);
+ *  - every Content-Type ("c") after the first: libosip2 rejects a message
+ *    with two (seen in a real capture: a 200 to UPDATE from a VoLTE core). */
+static uint32_t headers_fixup(char *h, size_t hl)
 {
 	uint32_t v = UINT32_MAX;
 	size_t i = 0, j;
+	bool have_ct = false;
 
 	while (i < hl) {
-		j = i;
-		if (hl - i >= 14 && ascii_ncase_eq(h + i, "content-length", 14))
-			j = i + 14;
-		else if (h[i] == 'l' || h[i] == 'L')
-			j = i + 1;
-		if (j != i) {
-			size_t k = j;
-			while (k < hl && (h[k] == ' ' || h[k] == '\t'))
-				k++;
-			if (k < hl && h[k] == ':') {
+		if ((j = hdr_name_at(h, i, hl, "content-length", 'l')) != 0) {
+			h[i] = 'x';
+			if (v == UINT32_MAX)
+				v = parse_u32(h + j);
+		} else if (hdr_name_at(h, i, hl, "content-type", 'c') != 0) {
+			if (have_ct)
 				h[i] = 'x';
-				if (v == UINT32_MAX)
-					v = parse_u32(h + k + 1);
-			}
+			have_ct = true;
 		}
 		while (i < hl && h[i] != '\n')
 			i++;
@@ -431,7 +448,7 @@ int sip_parse(const uint8_t *p, size_t len, size_t max, struct sip_msg *m)
 	}
 	memcpy(hdr, p, hl);
 	hdr[hl] = '\0';
-	clen = hide_content_length(hdr, hl);
+	clen = headers_fixup(hdr, hl);
 	if (osip_message_parse(msg, hdr, hl) != 0)
 		goto out;
 	if (msg->call_id == NULL || msg->call_id->number == NULL || msg->from == NULL ||

@@ -29,6 +29,7 @@ struct job {
 	int stop;                     /* seal now */
 	char stop_by[64];
 	char seal_reason[96];
+	char force_reason[96];        /* seal now, for this reason (ring going away) */
 	int waiting_ring;             /* resumed, ring not attached yet */
 	uint8_t *side;                /* kind | dir << 4 per record, written as 'R' at seal */
 	size_t n_side, cap_side;
@@ -609,6 +610,8 @@ job_step(struct recorder *rc, struct job *j)
 		snprintf(j->seal_reason, sizeof j->seal_reason, "max_length reached");
 	if (j->stop)
 		snprintf(j->seal_reason, sizeof j->seal_reason, "stopped by %s", j->stop_by);
+	if (j->force_reason[0])
+		snprintf(j->seal_reason, sizeof j->seal_reason, "%s", j->force_reason);
 	if (j->seal_reason[0] == '\0')
 		return;
 	/* last drain, everything published up to now */
@@ -689,9 +692,7 @@ recorder_seal_all(struct recorder *rc, const char *why)
 		struct job *j = &rc->jobs[i];
 		if (!j->used || j->waiting_ring)
 			continue;
-		j->stop = 1;
-		snprintf(j->stop_by, sizeof j->stop_by, "vault");
-		snprintf(j->seal_reason, sizeof j->seal_reason, "%s", why);
+		snprintf(j->force_reason, sizeof j->force_reason, "%s", why);
 		job_step(rc, j);
 	}
 }

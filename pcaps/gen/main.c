@@ -49,6 +49,10 @@ struct gen_tone {
 	uint8_t tab[GEN_TAB_MAX + GEN_SAMPLES];
 };
 
+/* How a call ends: answered and hung up by the caller (the default), cancelled
+ * by the caller while ringing, or rejected by the callee with 486 Busy Here. */
+enum gen_outcome { GEN_ANSWER, GEN_CANCEL, GEN_BUSY };
+
 struct gen_opts {
 	const char *out, *truth;
 	unsigned calls;
@@ -62,6 +66,7 @@ struct gen_opts {
 	long long ts_start;       /* < 0: derived from the call index */
 	struct pkt_conf link;
 	int frag_invite;
+	enum gen_outcome outcome;
 	char dtmf[GEN_DTMF_MAX + 1];
 	double dtmf_at;
 	uint64_t seed;
@@ -133,9 +138,27 @@ struct gen_ctx {
 	size_t nheap;
 };
 
-/* SIP schedule, microseconds after the INVITE; BYE and its 200 come at the call's end. */
-static const uint64_t sip_at[] = { 0, 10000, 100000, 480000, 490000 };
-#define GEN_SIP_STEPS 7
+/* SIP messages the generator can send */
+enum gen_msg { M_INVITE, M_100, M_180, M_200_INVITE, M_ACK, M_BYE, M_200_BYE, M_CANCEL,
+               M_200_CANCEL, M_487, M_486, M_ACK_ERR };
+
+struct gen_sip_step {
+	enum gen_msg msg;
+	int at_end;        /* 0: at_us after the INVITE; 1: at_us after the call's end */
+	uint64_t at_us;
+};
+
+#define GEN_SIP_STEPS_MAX 7
+static const struct gen_sip_step gen_sip_plan[3][GEN_SIP_STEPS_MAX + 1] = {
+	[GEN_ANSWER] = { { M_INVITE, 0, 0 }, { M_100, 0, 10000 }, { M_180, 0, 100000 },
+	                 { M_200_INVITE, 0, 480000 }, { M_ACK, 0, 490000 }, { M_BYE, 1, 0 },
+	                 { M_200_BYE, 1, 2000 }, { M_INVITE, -1, 0 } },
+	[GEN_CANCEL] = { { M_INVITE, 0, 0 }, { M_100, 0, 10000 }, { M_180, 0, 100000 },
+	                 { M_CANCEL, 1, 0 }, { M_200_CANCEL, 1, 2000 }, { M_487, 1, 4000 },
+	                 { M_ACK_ERR, 1, 6000 }, { M_INVITE, -1, 0 } },
+	[GEN_BUSY]   = { { M_INVITE, 0, 0 }, { M_100, 0, 10000 }, { M_486, 1, 0 },
+	                 { M_ACK_ERR, 1, 2000 }, { M_INVITE, -1, 0 } },
+};
 
 static uint64_t splitmix(uint64_t *s)
 {
@@ -257,7 +280,7 @@ static int stream_init(struct gen_ctx *c, struct gen_call *k, int dir)
 	s->src = &k->rtp[dir];
 	s->dst = &k->rtp[1 - dir];
 	s->t_first = k->t0 + GEN_MEDIA_START_US;
-	s->nslots = media_end > GEN_MEDIA_START_US
+	s->nslots = o->outcome == GEN_ANSWER && media_end > GEN_MEDIA_START_US
 	            ? (media_end - GEN_MEDIA_START_US + GEN_PTIME_US - 1) / GEN_PTIME_US : 0;
 	s->rng = h;
 	splitmix(&s->rng);
@@ -317,25 +340,24 @@ static size_t sdp_body(const struct gen_ctx *c, const struct gen_call *k, int d,
 	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
 }
 
-/* Builds SIP message number step of call k into b; returns its length and the
- * sending side (0 caller, 1 callee) in *fromp. */
-static size_t sip_msg(const struct gen_ctx *c, const struct gen_call *k, int step, char *b,
+/* Builds SIP message m of call k into b; returns its length (0 when it does
+ * not fit) and the sending side (0 caller, 1 callee) in *fromp. */
+static size_t sip_msg(const struct gen_ctx *c, const struct gen_call *k, enum gen_msg m, char *b,
                       size_t cap, int *fromp)
 {
 	char sdp[1024], pad[2200], via[160], hdr[640];
 	const char *ipa = k->ip[0], *ipb = k->ip[1];
 	const char *lb = c->o->link.ipv6 ? "[" : "", *rb = c->o->link.ipv6 ? "]" : "";
 	size_t sdplen = 0;
-	int n = 0, from = 0;
+	int n = 0, from = 1, to_tag = 1, bye_branch = 0, contact = 0;
 	const char *start = NULL, *method = "INVITE";
 	unsigned cseq = 1;
-	int to_tag = 1;
 
 	pad[0] = '\0';
-	switch (step) {
-	case 0:
-		start = "INVITE";
-		to_tag = 0;
+	sdp[0] = '\0';
+	switch (m) {
+	case M_INVITE:
+		start = "INVITE"; from = 0; to_tag = 0; contact = 1;
 		sdplen = sdp_body(c, k, 0, sdp, sizeof(sdp));
 		if (c->o->frag_invite) {
 			/* make the INVITE exceed the MTU so the IP layer must fragment it */
@@ -346,21 +368,25 @@ static size_t sip_msg(const struct gen_ctx *c, const struct gen_call *k, int ste
 			strcpy(pad + i, "\r\n");
 		}
 		break;
-	case 1: start = "SIP/2.0 100 Trying"; from = 1; to_tag = 0; break;
-	case 2: start = "SIP/2.0 180 Ringing"; from = 1; break;
-	case 3:
-		start = "SIP/2.0 200 OK"; from = 1;
+	case M_100: start = "SIP/2.0 100 Trying"; to_tag = 0; break;
+	case M_180: start = "SIP/2.0 180 Ringing"; break;
+	case M_200_INVITE:
+		start = "SIP/2.0 200 OK"; contact = 1;
 		sdplen = sdp_body(c, k, 1, sdp, sizeof(sdp));
 		break;
-	case 4: start = "ACK"; method = "ACK"; break;
-	case 5: start = "BYE"; method = "BYE"; cseq = 2; break;
-	default: start = "SIP/2.0 200 OK"; from = 1; method = "BYE"; cseq = 2; break;
+	case M_ACK: start = "ACK"; method = "ACK"; from = 0; contact = 1; break;
+	case M_BYE: start = "BYE"; method = "BYE"; cseq = 2; from = 0; bye_branch = 1; contact = 1; break;
+	case M_200_BYE: start = "SIP/2.0 200 OK"; method = "BYE"; cseq = 2; bye_branch = 1; break;
+	case M_CANCEL: start = "CANCEL"; method = "CANCEL"; from = 0; to_tag = 0; break;
+	case M_200_CANCEL: start = "SIP/2.0 200 OK"; method = "CANCEL"; to_tag = 0; break;
+	case M_487: start = "SIP/2.0 487 Request Terminated"; break;
+	case M_486: start = "SIP/2.0 486 Busy Here"; break;
+	case M_ACK_ERR: start = "ACK"; method = "ACK"; from = 0; break;  /* same transaction */
 	}
-	if (sdplen == 0)
-		sdp[0] = '\0';
-	/* Via names the caller for every request of this dialog and its responses */
+	/* Via names the caller for every request of this dialog and its responses;
+	 * CANCEL and the ACK of an error share the INVITE's branch (RFC 3261 9.1, 17.1.1.3) */
 	snprintf(via, sizeof(via), "Via: SIP/2.0/UDP %s%s%s:5060;branch=%s\r\n", lb, ipa, rb,
-	         k->branch[step >= 5 ? 1 : 0]);
+	         k->branch[bye_branch]);
 	snprintf(hdr, sizeof(hdr),
 	         "%s"
 	         "Max-Forwards: 70\r\n"
@@ -372,24 +398,24 @@ static size_t sip_msg(const struct gen_ctx *c, const struct gen_call *k, int ste
 	         k->user[1], lb, ipb, rb, to_tag ? ";tag=" : "", to_tag ? k->to_tag : "",
 	         k->call_id, cseq, method);
 	if (start[0] == 'S') {
-		if (step == 3) {
-			n = snprintf(b, cap, "%s\r\n%sContact: <sip:%s@%s%s%s:5060>\r\n"
-			             "User-Agent: threatrec-pcapgen\r\n"
-			             "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
-			             start, hdr, k->user[1], lb, ipb, rb, sdplen, sdp);
-		} else {
-			n = snprintf(b, cap, "%s\r\n%sUser-Agent: threatrec-pcapgen\r\n"
-			             "Content-Length: 0\r\n\r\n", start, hdr);
-		}
+		char ct[160] = "";
+
+		if (contact)
+			snprintf(ct, sizeof(ct), "Contact: <sip:%s@%s%s%s:5060>\r\n", k->user[1], lb, ipb, rb);
+		n = snprintf(b, cap, "%s\r\n%s%sUser-Agent: threatrec-pcapgen\r\n"
+		             "%sContent-Length: %zu\r\n\r\n%s",
+		             start, hdr, ct, sdplen ? "Content-Type: application/sdp\r\n" : "",
+		             sdplen, sdp);
 	} else {
-		n = snprintf(b, cap, "%s sip:%s@%s%s%s:5060 SIP/2.0\r\n%s"
-		             "Contact: <sip:%s@%s%s%s:5060>\r\n"
+		char ct[160] = "";
+
+		if (contact)
+			snprintf(ct, sizeof(ct), "Contact: <sip:%s@%s%s%s:5060>\r\n", k->user[0], lb, ipa, rb);
+		n = snprintf(b, cap, "%s sip:%s@%s%s%s:5060 SIP/2.0\r\n%s%s"
 		             "User-Agent: threatrec-pcapgen\r\n"
-		             "%s"
-		             "%s"
+		             "%s%s"
 		             "Content-Length: %zu\r\n\r\n%s",
-		             start, k->user[1], lb, ipb, rb, hdr,
-		             k->user[0], lb, ipa, rb, pad,
+		             start, k->user[1], lb, ipb, rb, hdr, ct, pad,
 		             sdplen ? "Content-Type: application/sdp\r\n" : "",
 		             sdplen, sdp);
 	}
@@ -397,11 +423,16 @@ static size_t sip_msg(const struct gen_ctx *c, const struct gen_call *k, int ste
 	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
 }
 
-static uint64_t sip_time(const struct gen_call *k, int step)
+static const struct gen_sip_step *sip_step(const struct gen_ctx *c, const struct gen_call *k)
 {
-	if (step < 5)
-		return k->t0 + sip_at[step];
-	return k->t_bye + (step == 5 ? 0u : 2000u);
+	const struct gen_sip_step *st = &gen_sip_plan[c->o->outcome][k->sip_step];
+
+	return st->at_end < 0 ? NULL : st;
+}
+
+static uint64_t sip_time(const struct gen_call *k, const struct gen_sip_step *st)
+{
+	return (st->at_end ? k->t_bye : k->t0) + st->at_us;
 }
 
 /* ---- RTP ---- */
@@ -652,8 +683,11 @@ static uint64_t source_next(const struct gen_ctx *c, uint32_t src)
 {
 	const struct gen_call *k = &c->calls[src / 3];
 
-	if (src % 3 == 0)
-		return k->sip_step < GEN_SIP_STEPS ? sip_time(k, k->sip_step) : UINT64_MAX;
+	if (src % 3 == 0) {
+		const struct gen_sip_step *st = sip_step(c, k);
+
+		return st != NULL ? sip_time(k, st) : UINT64_MAX;
+	}
 	return stream_next(&k->st[src % 3 - 1]);
 }
 
@@ -663,12 +697,13 @@ static int source_step(struct gen_ctx *c, uint32_t src)
 
 	if (src % 3 == 0) {
 		char msg[GEN_SIP_MAX];
+		const struct gen_sip_step *st = sip_step(c, k);
 		int from = 0;
-		size_t len = sip_msg(c, k, k->sip_step, msg, sizeof(msg), &from);
+		size_t len = st != NULL ? sip_msg(c, k, st->msg, msg, sizeof(msg), &from) : 0;
 
-		if (len == 0 || pkt_udp(c->w, sip_time(k, k->sip_step), &k->sip[from], &k->sip[1 - from],
+		if (len == 0 || pkt_udp(c->w, sip_time(k, st), &k->sip[from], &k->sip[1 - from],
 		                        k->sip_ip_id[from]++, (const uint8_t *)msg, len,
-		                        k->sip_step == 0 && c->o->frag_invite) < 0) {
+		                        st->msg == M_INVITE && c->o->frag_invite) < 0) {
 			fprintf(stderr, "pcapgen: SIP message %d of call %u too large\n", k->sip_step, k->idx);
 			return -1;
 		}
@@ -702,9 +737,11 @@ static void write_truth(const struct gen_ctx *c, FILE *f)
 
 		iso_time(k->t0, start, sizeof(start));
 		fprintf(f, "{\"call_id\":\"%s\",\"from_tag\":\"%s\",\"caller\":\"%s\",\"callee\":\"%s\","
-		        "\"start\":\"%s\",\"start_epoch\":%" PRIu64 ".%06u,\"duration\":%.3f,\"streams\":[",
+		        "\"start\":\"%s\",\"start_epoch\":%" PRIu64 ".%06u,\"duration\":%.3f,"
+		        "\"end_reason\":\"%s\",\"streams\":[",
 		        k->call_id, k->from_tag, k->user[0], k->user[1], start,
-		        k->t0 / 1000000u, (unsigned)(k->t0 % 1000000u), (double)(k->t_bye - k->t0) / 1e6);
+		        k->t0 / 1000000u, (unsigned)(k->t0 % 1000000u), (double)(k->t_bye - k->t0) / 1e6,
+		        c->o->outcome == GEN_CANCEL ? "cancel" : c->o->outcome == GEN_BUSY ? "rejected" : "bye");
 		for (d = 0; d < 2; d++) {
 			const struct gen_stream *s = &k->st[d];
 			const char *lb = c->o->link.ipv6 ? "[" : "", *rb = c->o->link.ipv6 ? "]" : "";
@@ -770,9 +807,12 @@ static void usage(FILE *f)
 	        "  --sll | --sll2       Linux cooked capture v1 / v2 instead of Ethernet\n"
 	        "  --ipv6               IPv6 (2001:db8::/32) instead of IPv4 (192.0.2.0/24, 198.51.100.0/24)\n"
 	        "  --frag-invite        pad the INVITE over the MTU so it is IP-fragmented\n"
+	        "  --outcome answer|cancel|busy  answered then BYE (default); CANCEL while ringing\n"
+	        "                       at --duration (200, 487, ACK); or 486 Busy Here at --duration\n"
 	        "  --dtmf CODE@S        caller sends RFC 4733 events (PT 101) for CODE (e.g. '*99@3.4')\n"
 	        "  --seed N             seeds Call-IDs and the impairment generators (default 1)\n"
-	        "  --truth FILE         write the wire truth as JSON lines (see pcaps/README.md)\n",
+	        "  --truth FILE         write the wire truth as JSON lines (see pcaps/README.md)\n"
+	        "  --g711-table pcmu|pcma  self-check: print the code of every input -32768..32767\n",
 	        GEN_CALLS_MAX);
 }
 
@@ -804,7 +844,7 @@ static int parse_opts(int argc, char **argv, struct gen_opts *o)
 {
 	enum { O_CALLS = 256, O_CONC, O_STAG, O_DUR, O_CODEC, O_LOSS, O_REO, O_DUP, O_SSRC,
 	       O_SEQ, O_TS, O_VLAN, O_QINQ, O_SLL, O_SLL2, O_V6, O_FRAG, O_DTMF, O_SEED,
-	       O_TRUTH, O_CT, O_BT, O_CF, O_BF };
+	       O_TRUTH, O_CT, O_BT, O_CF, O_BF, O_OUT, O_TAB };
 	static const struct option lo[] = {
 		{ "calls", 1, 0, O_CALLS }, { "concurrent", 0, 0, O_CONC }, { "stagger", 1, 0, O_STAG },
 		{ "duration", 1, 0, O_DUR }, { "codec", 1, 0, O_CODEC }, { "loss", 1, 0, O_LOSS },
@@ -814,7 +854,7 @@ static int parse_opts(int argc, char **argv, struct gen_opts *o)
 		{ "ipv6", 0, 0, O_V6 }, { "frag-invite", 0, 0, O_FRAG }, { "dtmf", 1, 0, O_DTMF },
 		{ "seed", 1, 0, O_SEED }, { "truth", 1, 0, O_TRUTH }, { "caller-talk", 1, 0, O_CT },
 		{ "callee-talk", 1, 0, O_BT }, { "caller-freq", 1, 0, O_CF }, { "callee-freq", 1, 0, O_BF },
-		{ "output", 1, 0, 'o' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 }
+		{ "outcome", 1, 0, O_OUT }, { "g711-table", 1, 0, O_TAB }, { "output", 1, 0, 'o' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 }
 	};
 	double v = 0;
 	int ch;
@@ -859,6 +899,24 @@ static int parse_opts(int argc, char **argv, struct gen_opts *o)
 		case O_SLL2: o->link.link = PKT_LINK_SLL2; break;
 		case O_V6: o->link.ipv6 = 1; break;
 		case O_FRAG: o->frag_invite = 1; break;
+		case O_TAB: {
+			/* self-check: the code of every 16-bit input, -32768 .. 32767 */
+			int alaw = strcmp(a, "pcma") == 0, i;
+
+			if (!alaw && strcmp(a, "pcmu") != 0) {
+				bad = 1;
+				break;
+			}
+			for (i = -32768; i <= 32767; i++)
+				putchar(alaw ? g711_alaw_encode((int16_t)i) : g711_ulaw_encode((int16_t)i));
+			exit(fflush(stdout) == 0 ? 0 : 1);
+		}
+		case O_OUT:
+			if (strcmp(a, "answer") == 0) o->outcome = GEN_ANSWER;
+			else if (strcmp(a, "cancel") == 0) o->outcome = GEN_CANCEL;
+			else if (strcmp(a, "busy") == 0) o->outcome = GEN_BUSY;
+			else bad = 1;
+			break;
 		case O_DTMF: {
 			const char *at = strchr(a, '@');
 			size_t n = at ? (size_t)(at - a) : 0, i;

@@ -14,4 +14,4 @@ if ! command -v python3 >/dev/null; then
 	exit 1
 fi
 # e2e.py stops its stacks also on Ctrl-C (KeyboardInterrupt runs its finally)
-exec python3 -u tests/e2e/e2e.py "$@"
+exec python3 -B -u tests/e2e/e2e.py "$@"

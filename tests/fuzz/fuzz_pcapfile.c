@@ -47,7 +47,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char err[PCAP_ERRBUF_SIZE];
-	struct ring_conf rc = { NULL, 1u << 20, 32, 16384, UINT64_MAX, 0600, 0 };
+	struct ring_conf rc = { .name = NULL, .size = 1u << 20, .slots = 32, .chunk_size = 16384,
+	                        .grace_ns = UINT64_MAX, .mode = 0600 };
 	struct engine_conf ec;
 	struct ring *ring = NULL;
 	struct engine *eng = NULL;

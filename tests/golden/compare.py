@@ -90,7 +90,7 @@ def from_truth(path):
     for t in load(path):
         c = {k: t[k] for k in ('call_id', 'from_tag', 'caller', 'callee', 'start', 'duration', 'streams')}
         c['state'] = 'ended'
-        c['end_reason'] = 'bye'
+        c['end_reason'] = t.get('end_reason', 'bye')
         calls.append(c)
     return sort_calls(calls)
 

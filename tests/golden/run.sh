@@ -3,6 +3,8 @@
 # compared with expected/NAME.calls.jsonl (compare.py: canonical JSON, keys of
 # the expected file), and for audio tests `threatrec-decode wav` per call,
 # checked with tests/tools/tonecheck.py against the generator's truth file.
+# Without NAMEs it first checks the generator (G.711 tables, and that the
+# committed pcaps/ are what pcaps/make-all.sh makes now).
 # Usage: tests/golden/run.sh [NAME...]   (B=build-asan for the ASan build)
 # Last line: "N passed, N failed".
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -17,6 +19,37 @@ fail=0
 
 ok() { pass=$((pass + 1)); echo "PASS $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -s "$tmp/why" ] && sed -n '1,12s/^/    /p' "$tmp/why"; : > "$tmp/why"; }
+
+# 0. the generator itself: its G.711 encoders against the reference, and the
+#    committed captures and truth files are exactly what it makes now
+if [ $# -eq 0 ]; then
+	gen="$bdir/threatrec-pcapgen"
+	for law in pcmu pcma; do
+		: > "$tmp/why"
+		if [ ! -x "$gen" ]; then
+			echo "$gen missing: build first (make all)" > "$tmp/why"
+			bad "pcapgen/g711-$law"
+		elif python3 "$top/tests/tools/g711check.py" "$gen" "$law" > "$tmp/why" 2>&1; then
+			ok "pcapgen/g711-$law"
+		else
+			bad "pcapgen/g711-$law"
+		fi
+	done
+	: > "$tmp/why"
+	mkdir -p "$tmp/regen"
+	if [ ! -x "$gen" ]; then
+		echo "$gen missing: build first (make all)" > "$tmp/why"
+		bad "pcapgen/deterministic"
+	elif ! B="$bdir" PCAPS_OUT="$tmp/regen" "$top/pcaps/make-all.sh" > "$tmp/why" 2>&1; then
+		bad "pcapgen/deterministic"
+	else
+		for f in "$tmp"/regen/*; do
+			cmp -s "$f" "$top/pcaps/$(basename "$f")" \
+				|| echo "pcaps/$(basename "$f") differs from what the generator makes now (pcaps/make-all.sh)"
+		done > "$tmp/why"
+		if [ -s "$tmp/why" ]; then bad "pcapgen/deterministic"; else ok "pcapgen/deterministic"; fi
+	fi
+fi
 
 # tests/golden/TESTLIST: name pcap expected options
 grep -v '^[[:space:]]*#' "$here/TESTLIST" | grep -v '^[[:space:]]*$' > "$tmp/list"

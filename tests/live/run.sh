@@ -59,7 +59,7 @@ cleanup() {
 	[ -n "$td_pid" ] && kill "$td_pid" 2>/dev/null && wait "$td_pid" 2>/dev/null
 	live_ns_down "$NSA" "$NSB"
 	ip netns del "$NSV" 2>/dev/null
-	rm -f "/dev/shm$RING"
+	rm -f "/dev/shm$RING" "/dev/shm$RING.marks"
 	if [ "${LIVE_KEEP:-0}" = 1 ]; then echo "live: work folder kept: $W"; else rm -rf "$W"; fi
 }
 trap cleanup EXIT
@@ -77,19 +77,20 @@ chk $rc "namespaces $NSA and $NSB with veth tr0 (192.0.2.1) -- tr1 (192.0.2.2)"
 # The sniffer, as its unit runs it: unprivileged, CAP_NET_RAW only, umask 077.
 # Numeric ids stand in for the sysusers accounts (none of them may exist here):
 # the ring group, then the sniffer's, vault's and web UI's users, and an outsider.
-G_RING=64990 U_SNF=64991 U_VAULT=64992 U_WEBUI=64993 U_OTHER=64994
+G_RING=64990 U_SNF=64991 U_VAULT=64992 U_WEBUI=64993 U_OTHER=64994 G_MARKS=64995
 have_setpriv=0
 command -v setpriv >/dev/null 2>&1 && have_setpriv=1
 run_as=()
 how="as root (setpriv missing: identity checks skipped)"
 if [ $have_setpriv = 1 ]; then
 	# as threatrec-sniffer.service: User=, Group=threatrec, CAP_NET_RAW only
-	run_as=(setpriv --reuid=$U_SNF --regid=$G_RING --clear-groups
-		--inh-caps=-all,+net_raw --ambient-caps=-all,+net_raw --bounding-set=-all,+net_raw)
+	run_as=(setpriv --reuid="$U_SNF" --regid="$G_RING" --groups="$G_MARKS"
+		"--inh-caps=-all,+net_raw" "--ambient-caps=-all,+net_raw" "--bounding-set=-all,+net_raw")
 	how="as uid $U_SNF gid $G_RING with only CAP_NET_RAW"
 fi
 ( umask 077; exec ip netns exec "$NSA" "${run_as[@]}" "$B/threatrec-sniffer" -i tr0 --ring "$RING" \
 	-s ring.size=16M -s ring.slots=64 -s ring.mlock=no -s ring.grace=10m \
+	-s ring.marks_group=$G_MARKS \
 	-s 'sniffer.agent_pattern=2???' -s sniffer.agent_nets=198.51.100.0/24 \
 	>"$W/sniffer.out" 2>&1 ) &
 snf_pid=$!
@@ -214,14 +215,14 @@ fail=$((fail + $(grep -c '^FAIL' <<<"$out")))
 # Who may open the ring, as the units run the readers (DESIGN.md: group
 # shared with vault and web UI; the vault also writes the mark words).
 if [ $have_setpriv = 1 ]; then
-	# try_open UID GROUP|"" r|rw: prints "opened", "EACCES" or another error
+	# try_open UID GROUP|"" r|rw [SUFFIX]: prints "opened", "EACCES" or another error
 	try_open() {
 		local g=(--clear-groups)
 		[ -n "$2" ] && g=(--groups="$2")
 		# sh's "<>" opens O_RDWR, "<" O_RDONLY: the same check as shm_open's
 		setpriv --reuid="$1" --regid="$1" "${g[@]}" --inh-caps=-all --bounding-set=-all \
 			/bin/sh -c 'if [ "$2" = rw ]; then exec 3<>"$1"; else exec 3<"$1"; fi' sh \
-			"/dev/shm$RING" "$3" >/dev/null 2>"$W/open.err"
+			"/dev/shm$RING${4:-}" "$3" >/dev/null 2>"$W/open.err"
 		if [ $? = 0 ]; then echo opened
 		elif grep -q "Permission denied" "$W/open.err"; then echo EACCES
 		else echo "error: $(head -1 "$W/open.err")"; fi
@@ -240,9 +241,16 @@ if [ $have_setpriv = 1 ]; then
 	[ "$e" = opened ]
 	chk $? "vault identity (own uid, ring group) can open the ring read-only" "$e"
 	e=$(try_open $U_VAULT $G_RING rw)
+	[ "$e" = EACCES ]
+	chk $? "vault identity cannot write the ring itself (only the mark words)" "$e"
+	e=$(try_open $U_VAULT "$G_RING,$G_MARKS" rw .marks)
 	[ "$e" = opened ]
-	chk $? "vault identity (own uid, ring group) can open the ring read-write for the mark words (RING_ATTACH_MARKS)" \
-		"$(tail -1 <<<"$e"); ring is $(stat -c '%a uid %u gid %g' "/dev/shm$RING"): mode 0640 gives the group no write; see tests/live/README.md"
+	chk $? "vault identity (marks group) can open the mark words read-write (RING_ATTACH_MARKS)" \
+		"$e; $(stat -c '%a uid %u gid %g' "/dev/shm$RING.marks")"
+	e=$(try_open $U_WEBUI $G_RING rw .marks)
+	[ "$e" = EACCES ]
+	chk $? "web UI identity cannot write the mark words" "$e"
+
 fi
 
 # The three processes as their units run them (packaging/systemd): vault and
@@ -271,8 +279,8 @@ vault_socket = $W/run/vault.sock
 ring = $RING
 CONF
 	chmod 0644 "$W/threatrec.conf"
-	as_vault=(setpriv --reuid=$U_VAULT --regid=$U_VAULT --groups=$G_RING --inh-caps=-all --bounding-set=-all)
-	as_webui=(setpriv --reuid=$U_WEBUI --regid=$U_WEBUI --groups=$G_RING --inh-caps=-all --bounding-set=-all)
+	as_vault=(setpriv --reuid="$U_VAULT" --regid="$U_VAULT" --groups="$G_RING,$G_MARKS" --inh-caps=-all --bounding-set=-all)
+	as_webui=(setpriv --reuid="$U_WEBUI" --regid="$U_WEBUI" --groups="$G_RING" --inh-caps=-all --bounding-set=-all)
 	( umask 077; cd /; "${as_vault[@]}" "$B/threatrec-vault" init -c "$W/threatrec.conf" ) >"$W/vault-init.out" 2>&1 &&
 		printf 'live-admin-pw\n' | ( umask 077; cd /; "${as_vault[@]}" "$B/threatrec-vault" useradd \
 			-c "$W/threatrec.conf" liveadmin supervisor ) >>"$W/vault-init.out" 2>&1

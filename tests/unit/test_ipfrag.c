@@ -376,6 +376,22 @@ test_timeout_limits(struct dgram *d)
 	}
 	TEST_DONE();
 
+	TEST_START("frame bytes per datagram limit");
+	frag4(d, 60000, 8000, 0x7006, 16);    /* 8034-byte frames */
+	{
+		uint32_t i;
+		int r = 0;
+		for (i = 0; i < 64 && r == 0; i++)
+			r = feed(ipf, 202 * SEC, &d->f[0], &done);
+		ASSERT_INT_EQ(r, TR_ERR_LIMIT);
+		/* stops at the frame that would pass the limit (overheads aside) */
+		ASSERT_TRUE((i - 1) * 8034 <= IPFRAG_STORE_MAX);
+		ASSERT_TRUE((i + 1) * 8034 > IPFRAG_STORE_MAX);
+		ipfrag_get_stats(ipf, &st);
+		ASSERT_U64_EQ(st.too_big, 3);
+	}
+	TEST_DONE();
+
 	TEST_START("bad fragments: not UDP, truncated capture");
 	frag4(d, 3000, 1480, 0x7005, 12);
 	{
@@ -451,6 +467,46 @@ test_ipv6(struct dgram *d)
 	ipfrag_free(ipf);
 }
 
+static void
+test_ipv4_options(struct dgram *d)
+{
+	struct ipfrag *ipf = ipfrag_new(4, 5 * SEC);
+	struct ipfrag_done done;
+	struct decap_pkt o;
+	static struct pb p;
+	struct frame f[2];
+	int i;
+
+	TEST_START("ipv4 options of the first fragment are kept");
+	make_udp(d, 100, 17);
+	for (i = 0; i < 2; i++) {
+		p.n = 0;
+		pb_eth(&p, 0x0800, NULL, 0);
+		if (i == 0) {
+			pb_ipv4(&p, 17, 0x0a000001u, 0x0a000002u, 24 + 56, 0x8888, 0x2000, 4);
+			pb_mem(&p, d->udp, 56);
+		} else {
+			pb_ipv4(&p, 17, 0x0a000001u, 0x0a000002u, 20 + 52, 0x8888, 56 / 8, 0);
+			pb_mem(&p, d->udp + 56, 52);
+		}
+		f[i].b = malloc(p.n);
+		memcpy(f[i].b, p.b, p.n);
+		f[i].n = p.n;
+	}
+	ASSERT_INT_EQ(feed(ipf, 1, &f[1], &done), 0);
+	ASSERT_INT_EQ(feed(ipf, 2, &f[0], &done), IPFRAG_DONE);
+	ASSERT_INT_EQ(done.ip_len, 24 + 108);
+	ASSERT_INT_EQ(pb_csum(done.ip, 24), 0);
+	ASSERT_INT_EQ(decap_ip(done.ip, done.ip_len, &o), 0);
+	ASSERT_INT_EQ(o.l3_hlen, 24);
+	ASSERT_INT_EQ(o.l5_len, 100);
+	ASSERT_MEM_EQ(o.l5, d->udp + 8, 100);
+	free(f[0].b);
+	free(f[1].b);
+	TEST_DONE();
+	ipfrag_free(ipf);
+}
+
 int
 main(void)
 {
@@ -461,6 +517,7 @@ main(void)
 	test_overlap(&d);
 	test_timeout_limits(&d);
 	test_ipv6(&d);
+	test_ipv4_options(&d);
 	dgram_clear(&d);
 	return TEST_EXIT();
 }

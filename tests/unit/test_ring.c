@@ -9,7 +9,7 @@
 static struct ring *
 mk_ring(const char *name, uint64_t size, uint32_t slots, uint64_t grace)
 {
-	struct ring_conf rc = { name, size, slots, 4096, grace, 0600, 0 };
+	struct ring_conf rc = { name, size, slots, 4096, grace, 0600, 0, 0 };
 	struct ring *r = NULL;
 	if (ring_create(&rc, &r) != 0)
 		return NULL;

@@ -56,7 +56,7 @@ put(struct ring *r, uint32_t slot, struct callst *cs, struct frame *f, uint8_t k
 int
 main(int argc, char **argv)
 {
-	struct ring_conf conf = { NULL, 8u << 20, 256, 65536, UINT64_MAX, 0600, 0 };
+	struct ring_conf conf = { NULL, 8u << 20, 256, 65536, UINT64_MAX, 0600, 0, 0 };
 	static struct callst calls[256];
 	struct ring *r = NULL;
 	char line[1024];

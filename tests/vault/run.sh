@@ -30,6 +30,7 @@ cc $CFL tests/vault/vclient.c "$B/libtr.a" $LIBS -o "$T/vclient" || {
 C="$T/vclient"; S="$T/vault.sock"
 VPID="" RPID=""
 cleanup() {
+	[ "$FAIL" -gt 0 ] && [ -f "$T/vault.log" ] && { echo "--- vault.log (tail)"; tail -n 15 "$T/vault.log"; }
 	[ -n "$VPID" ] && kill "$VPID" 2>/dev/null
 	exec 7>&- 2>/dev/null
 	[ -n "$RPID" ] && kill "$RPID" 2>/dev/null
@@ -78,7 +79,7 @@ start_vault() {
 	VPID=$!
 	for _ in $(seq 100); do [ "$(grep -c "attached ring" "$T/vault.log")" -gt "$n" ] && break; sleep 0.05; done
 }
-jget() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval("d"+sys.argv[1]))' "$1"; }
+jget() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval("d"+sys.argv[1]))' "$1" 2>/dev/null; }
 login() { "$C" "$S" login "$1" "$2" | jget '["token"]'; }
 wait_state() {   # wait_state TOKEN ID STATE
 	for _ in $(seq 100); do
