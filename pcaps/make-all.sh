@@ -29,8 +29,10 @@ sll2              | --codec pcma --sll2
 ipv6              | --codec pcmu --ipv6
 frag-invite       | --codec pcmu --frag-invite
 ipv6-frag-invite  | --codec pcma --ipv6 --frag-invite
-concurrent-20     | --codec pcmu --calls 20 --concurrent --stagger 0.05 --duration 3 --caller-talk 0.8-1.6 --callee-talk 1.8-2.6
+concurrent-20     | --codec pcmu --calls 20 --concurrent --stagger 0.05 --duration 2.5 --caller-talk 0.7-1.3 --callee-talk 1.5-2.2
 dtmf-mark         | --codec pcmu --dtmf *99@2.8
+rtcp              | --codec pcma --rtcp --duration 4.5 --caller-talk 1-2 --callee-talk 2.5-3.5
+rtcp-mux          | --codec pcmu --rtcp-mux --duration 4.5 --caller-talk 1-2 --callee-talk 2.5-3.5
 cancel            | --codec pcmu --outcome cancel --duration 2
 busy              | --codec pcma --outcome busy --duration 1.5
 LIST

@@ -384,6 +384,26 @@ static void sdp_apply(struct engine *e, struct ct_call *c, const struct sip_msg 
 	pt_merge(e, c, &info);
 }
 
+/* The table is full: makes room by dropping the ended call whose linger
+ * time ends first (it stays in the ring; only late packets are lost).
+ * A scan, but only on this rare path. */
+static bool drop_lingering(struct engine *e)
+{
+	struct ct_call *c, *best = NULL;
+	uint32_t i;
+
+	for (i = 0; i < calltab_max(e->ct); i++) {
+		c = calltab_at(e->ct, i);
+		if (c != NULL && (c->rc.state == RING_ST_ENDED || !call_alive(e, c)) &&
+		    (best == NULL || c->t_linger < best->t_linger))
+			best = c;
+	}
+	if (best == NULL)
+		return false;
+	calltab_del(e->ct, best);
+	return true;
+}
+
 static struct ct_call *call_create(struct engine *e, const struct sip_msg *m,
                                    const struct decap_pkt *pkt, uint64_t ts)
 {
@@ -391,7 +411,10 @@ static struct ct_call *call_create(struct engine *e, const struct sip_msg *m,
 	struct eng_call *x;
 	uint32_t slot;
 
-	if ((c = calltab_add(e->ct, m->call_id, m->from_tag)) == NULL) {
+	c = calltab_add(e->ct, m->call_id, m->from_tag);
+	if (c == NULL && drop_lingering(e))
+		c = calltab_add(e->ct, m->call_id, m->from_tag);
+	if (c == NULL) {
 		e->st->rejects[RING_REJ_CALLS_FULL]++;
 		return NULL;
 	}

@@ -80,7 +80,8 @@ emit(struct container_w *w, uint8_t kind, const uint8_t *p, size_t n, uint8_t ta
 
 int
 container_w_open(const char *tmp_path, const char *rec_id,
-                 const uint8_t pk[crypto_box_PUBLICKEYBYTES], struct container_w **wp)
+                 const uint8_t pk[crypto_box_PUBLICKEYBYTES], const uint8_t *auth_pk,
+                 struct container_w **wp)
 {
 	struct container_w *w = NULL;
 	uint8_t *key = NULL;
@@ -109,15 +110,18 @@ container_w_open(const char *tmp_path, const char *rec_id,
 	put_be32(w->hdr + o, 0); o += 4;                /* flags */
 	memset(w->hdr + o, 0, CONTAINER_ID_MAX);
 	memcpy(w->hdr + o, rec_id, idlen); o += CONTAINER_ID_MAX;
-	put_be16(w->hdr + o, 1); o += 2;                /* one key slot: the vault */
-	w->hdr[o++] = 1;                                /* slot kind 1 = vault key */
-	crypto_hash_sha256(kid, pk, crypto_box_PUBLICKEYBYTES);
-	memcpy(w->hdr + o, kid, 8); o += 8;
-	if (crypto_box_seal(w->hdr + o, key, SS_KEYLEN, pk) != 0) {
-		r = TR_ERR_CRYPTO;
-		goto out;
+	put_be16(w->hdr + o, auth_pk ? 2 : 1); o += 2;  /* key slots: the vault [, authority] */
+	for (int slot = 0; slot < (auth_pk ? 2 : 1); slot++) {
+		const uint8_t *to = slot == 0 ? pk : auth_pk;
+		w->hdr[o++] = (uint8_t)(slot + 1);          /* 1 = vault key, 2 = authority key */
+		crypto_hash_sha256(kid, to, crypto_box_PUBLICKEYBYTES);
+		memcpy(w->hdr + o, kid, 8); o += 8;
+		if (crypto_box_seal(w->hdr + o, key, SS_KEYLEN, to) != 0) {
+			r = TR_ERR_CRYPTO;
+			goto out;
+		}
+		o += CONTAINER_SEALED_LEN;
 	}
-	o += CONTAINER_SEALED_LEN;
 	memcpy(w->hdr + o, ss_hdr, SS_HDRLEN); o += SS_HDRLEN;
 	put_be16(w->hdr + 10, (uint16_t)o);
 	w->hdr_len = o;

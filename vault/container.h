@@ -31,9 +31,12 @@
 struct container_w;
 
 /* Creates tmp_path (O_EXCL, 0600) and writes the header: a fresh data key
- * sealed to pk. Caller ends with container_w_finish or container_w_abort. */
+ * sealed to pk (the vault) and, when auth_pk is not NULL, also to an
+ * authority's key (offline decryption). Caller ends with
+ * container_w_finish or container_w_abort. */
 int  container_w_open(const char *tmp_path, const char *rec_id,
-                      const uint8_t pk[crypto_box_PUBLICKEYBYTES], struct container_w **wp);
+                      const uint8_t pk[crypto_box_PUBLICKEYBYTES], const uint8_t *auth_pk,
+                      struct container_w **wp);
 /* Appends data of the given kind. 'P' bytes are buffered and emitted in
  * CONTAINER_MSG_MAX messages; 'M' and 'R' are one message each (n <= CONTAINER_MSG_MAX).
  * May block on disk I/O. 0, TR_ERR_SYS, TR_ERR_INVAL. */

@@ -135,3 +135,63 @@ keys_free(struct keys *k)
 	sodium_free(k->sign_sk);
 	free(k);
 }
+
+int
+keys_load_authority(struct keys *k, const char *path)
+{
+	char *copy = strdup(path), *slash;
+	int r;
+
+	if (copy == NULL)
+		return TR_ERR_NOMEM;
+	slash = strrchr(copy, '/');
+	if (slash != NULL)
+		*slash = '\0';
+	r = read_file(slash ? copy : ".", slash ? slash + 1 : copy, k->auth_pk, sizeof k->auth_pk, 0);
+	free(copy);
+	if (r == 0)
+		k->has_auth = 1;
+	return r;
+}
+
+int
+keys_create_authority(const char *dir)
+{
+	uint8_t pk[crypto_box_PUBLICKEYBYTES], *sk = sodium_malloc(crypto_box_SECRETKEYBYTES);
+	int r = TR_ERR_NOMEM;
+
+	if (sk == NULL)
+		return r;
+	crypto_box_keypair(pk, sk);
+	if ((r = write_file(dir, "authority.key", sk, crypto_box_SECRETKEYBYTES)) == 0)
+		r = write_file(dir, "authority.pub", pk, sizeof pk);
+	sodium_free(sk);
+	return r;
+}
+
+int
+keys_load_box(const char *dir, const char *name, uint8_t pk[crypto_box_PUBLICKEYBYTES], uint8_t **skp)
+{
+	char fn[64];
+	uint8_t *sk = sodium_malloc(crypto_box_SECRETKEYBYTES), chk[crypto_box_PUBLICKEYBYTES];
+	int r = TR_ERR_NOMEM;
+
+	if (sk == NULL)
+		goto out;
+	snprintf(fn, sizeof fn, "%s.key", name);
+	if ((r = read_file(dir, fn, sk, crypto_box_SECRETKEYBYTES, 1)) != 0)
+		goto out;
+	snprintf(fn, sizeof fn, "%s.pub", name);
+	if ((r = read_file(dir, fn, pk, crypto_box_PUBLICKEYBYTES, 0)) != 0)
+		goto out;
+	crypto_scalarmult_base(chk, sk);
+	r = TR_ERR_CRYPTO;
+	if (sodium_memcmp(chk, pk, sizeof chk) != 0)
+		goto out;
+	*skp = sk;
+	sk = NULL;
+	r = 0;
+out:
+	sodium_free(sk);
+	return r;
+}

@@ -26,6 +26,7 @@
 #include "recorder.h"
 #include "server.h"
 #include "verify.h"
+#include "container.h"
 
 static volatile sig_atomic_t vault_quit;
 
@@ -45,7 +46,10 @@ usage(void)
 	    "                               (ROLE: agent supervisor investigator admin; password on stdin\n"
 	    "                                unless --password-file)\n"
 	    "       threatrec-vault verify  -c CONF\n"
-	    "       threatrec-vault run     -c CONF [-f] [-v]\n");
+	    "       threatrec-vault run     -c CONF [-f] [-v]\n"
+	    "       threatrec-vault authority-keygen DIR\n"
+	    "       threatrec-vault decrypt KEYDIR vault|authority CONTAINER OUT.pcap\n"
+	    "                               (offline: writes the call's packets in plain form to OUT)\n");
 	exit(2);
 }
 
@@ -243,6 +247,8 @@ cmd_run(const struct vconf *c, int foreground)
 	mkdir_0700(sub);
 	if ((r = keys_load(c->storage, &k)) != 0)
 		fatal_fr(r, "keys in %s (run init first)", c->storage);
+	if (c->authority_key[0] != '\0' && (r = keys_load_authority(k, c->authority_key)) != 0)
+		fatal_fr(r, "authority_key %s", c->authority_key);
 	if (!foreground && daemon(0, 0) != 0)
 		fatal_f("daemon: %s", strerror(errno));
 	open_db(c, &ix);
@@ -277,6 +283,53 @@ cmd_run(const struct vconf *c, int foreground)
 	return r == 0 ? 0 : 1;
 }
 
+struct dec_out {
+	FILE *f;
+	int meta;
+};
+
+static int
+dec_cb(void *arg, uint8_t kind, const uint8_t *p, size_t n)
+{
+	struct dec_out *d = arg;
+	if (kind == CONTAINER_K_PCAP && fwrite(p, 1, n, d->f) != n)
+		return TR_ERR_SYS;
+	if (kind == CONTAINER_K_META)
+		printf("%s%.*s\n", d->meta++ ? "" : "", (int)n, (const char *)p);
+	return 0;
+}
+
+/* Offline decryption of one container with the vault's or an authority's
+ * key pair: an explicit operator action, outside the daemon. */
+static int
+cmd_decrypt(const char *dir, const char *name, const char *in, const char *out)
+{
+	uint8_t pk[crypto_box_PUBLICKEYBYTES], *sk = NULL, *buf = NULL;
+	char id[CONTAINER_ID_MAX], why[200];
+	struct dec_out d = { NULL, 0 };
+	size_t len = 0;
+	int r, fd;
+
+	if ((r = keys_load_box(dir, name, pk, &sk)) != 0)
+		fatal_fr(r, "%s/%s.key", dir, name);
+	if ((r = container_load(in, UINT64_MAX, &buf, &len)) != 0)
+		fatal_fr(r, "%s", in);
+	if ((fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 ||
+	    (d.f = fdopen(fd, "wb")) == NULL)
+		fatal_f("%s: %s", out, strerror(errno));
+	r = container_read(buf, len, pk, sk, id, dec_cb, &d, why, sizeof why);
+	fclose(d.f);
+	sodium_free(sk);
+	free(buf);
+	if (r != 0) {
+		unlink(out);
+		fprintf(stderr, "%s: %s\n", in, why);
+		return 1;
+	}
+	fprintf(stderr, "recording %s: packets written to %s\n", id, out);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -292,6 +345,16 @@ main(int argc, char **argv)
 	sub_argv = argv + 1;
 	if (sodium_init() < 0)
 		fatal_f("libsodium init failed");
+	log_init("threatrec-vault", LOG_LVL_INFO, 0);
+	if (strcmp(cmd, "authority-keygen") == 0 && argc == 3) {
+		int r = keys_create_authority(argv[2]);
+		if (r != 0)
+			fatal_fr(r, "creating %s/authority.key", argv[2]);
+		printf("authority key pair written to %s (authority.pub goes into [vault] authority_key)\n", argv[2]);
+		return 0;
+	}
+	if (strcmp(cmd, "decrypt") == 0 && argc == 6)
+		return cmd_decrypt(argv[2], argv[3], argv[4], argv[5]);
 	/* common options up to the first non-option; useradd parses the rest */
 	optind = 1;
 	while ((o = getopt(sub_argc, sub_argv, "+c:fv")) != -1) {

@@ -228,7 +228,7 @@ job_open(struct recorder *rc, struct job *j, const struct ring_call *c)
 
 	snprintf(tmp, sizeof tmp, "%s/tmp/%s.part", rc->c->storage, j->r.id);
 	unlink(tmp);                  /* a previous run's: restart the copy from the first record */
-	if ((r = container_w_open(tmp, j->r.id, rc->k->box_pk, &j->w)) != 0)
+	if ((r = container_w_open(tmp, j->r.id, rc->k->box_pk, rc->k->has_auth ? rc->k->auth_pk : NULL, &j->w)) != 0)
 		goto out;
 	r = TR_ERR_NOMEM;
 	if ((m = meta_json(&j->r, c, "mark")) == NULL || (txt = json_dumps(m, JSON_COMPACT)) == NULL)

@@ -60,6 +60,7 @@ static const struct conf_key vconf_keys[] = {
 	K("tick",              CONF_DURATION, tick_ns, 1000000ULL, 10000000000ULL),
 	K("container_max",     CONF_SIZE,     container_max, 1ULL << 20, 0),
 	K("syslog",            CONF_BOOL,     use_syslog, 0, 0),
+	K("authority_key",     CONF_STR,      authority_key, 0, 0),
 };
 #undef K
 

@@ -29,6 +29,7 @@ struct vconf {
 	uint64_t tick_ns;                     /* copy-out / phone-mark poll period */
 	uint64_t container_max;               /* largest container export/verify reads */
 	int      use_syslog;                  /* log to syslog (daemon) */
+	char     authority_key[VCONF_PATH_MAX]; /* authority's X25519 public key file, "" = none */
 };
 
 /* Defaults, then path (if not NULL) over them. 0 or TR_ERR_CONFIG/SYS, message in err. */

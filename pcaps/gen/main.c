@@ -23,7 +23,7 @@
 #include <time.h>
 #include <arpa/inet.h>
 
-#include "g711.h"
+#include "enc711.h"
 #include "pkt.h"
 
 #define GEN_CALLS_MAX      10000
@@ -40,6 +40,10 @@
 #define GEN_REORDER_US     30000                /* a reordered packet arrives 30 ms late */
 #define GEN_DUP_US         50                   /* a mirrored duplicate follows 50 us later */
 #define GEN_SIP_MAX        8192
+#define GEN_RTCP_EVERY     100                  /* slots (2 s) between RTCP reports */
+#define GEN_RTCP_AFTER_US  10000                /* a report follows its slot by 10 ms */
+#define GEN_NTP_UNIX       2208988800ull        /* seconds from 1900 to 1970 */
+#define GEN_PEND_BYTES     (12 + GEN_SAMPLES)
 
 /* One tone as G.711 bytes: tab[n % len] is call-relative sample n; the table
  * is len + GEN_SAMPLES long so a packet is one memcpy. */
@@ -66,6 +70,7 @@ struct gen_opts {
 	long long ts_start;       /* < 0: derived from the call index */
 	struct pkt_conf link;
 	int frag_invite;
+	int rtcp;                 /* 0 none, 1 RTCP on port + 1, 2 rtcp-mux (RFC 5761) */
 	enum gen_outcome outcome;
 	char dtmf[GEN_DTMF_MAX + 1];
 	double dtmf_at;
@@ -89,13 +94,15 @@ struct gen_stat {
 struct gen_pend {
 	uint64_t t;
 	uint32_t ip_id;
+	int rtcp;                 /* an RTCP report: sent between the RTCP addresses */
 	size_t len;
-	uint8_t rtp[12 + GEN_SAMPLES];
+	uint8_t rtp[GEN_PEND_BYTES];
 };
 
 struct gen_stream {
 	int dir;                  /* 0 caller->callee, 1 callee->caller */
 	const struct pkt_addr *src, *dst;
+	struct pkt_addr rtcp_src, rtcp_dst;
 	uint64_t slot, nslots;
 	uint64_t t_first;         /* capture time of slot 0 */
 	uint64_t rng;
@@ -198,7 +205,7 @@ static int tone_init(struct gen_tone *t, unsigned freq, int alaw)
 		double v = GEN_TONE_AMP * 32767.0 * sin(2.0 * M_PI * (double)freq * (double)(i % t->len) / GEN_RATE);
 		int16_t s = (int16_t)lrint(v);
 
-		t->tab[i] = alaw ? g711_alaw_encode(s) : g711_ulaw_encode(s);
+		t->tab[i] = alaw ? enc711_alaw(s) : enc711_ulaw(s);
 	}
 	return 0;
 }
@@ -279,6 +286,12 @@ static int stream_init(struct gen_ctx *c, struct gen_call *k, int dir)
 	s->dir = dir;
 	s->src = &k->rtp[dir];
 	s->dst = &k->rtp[1 - dir];
+	s->rtcp_src = *s->src;
+	s->rtcp_dst = *s->dst;
+	if (o->rtcp == 1) {
+		s->rtcp_src.port++;
+		s->rtcp_dst.port++;
+	}
 	s->t_first = k->t0 + GEN_MEDIA_START_US;
 	s->nslots = o->outcome == GEN_ANSWER && media_end > GEN_MEDIA_START_US
 	            ? (media_end - GEN_MEDIA_START_US + GEN_PTIME_US - 1) / GEN_PTIME_US : 0;
@@ -331,12 +344,13 @@ static size_t sdp_body(const struct gen_ctx *c, const struct gen_call *k, int d,
 	             "a=rtpmap:%d telephone-event/8000\r\n"
 	             "a=fmtp:%d 0-15\r\n"
 	             "a=ptime:20\r\n"
+	             "%s"
 	             "a=sendrecv\r\n",
 	             1000u + k->idx, 1u + (unsigned)d, ipv, k->ip[d], ipv, k->ip[d],
 	             (unsigned)k->rtp[d].port, pt, d == 0 ? (pt == 0 ? " 8" : " 0") : "",
 	             GEN_PT_EVENT, pt, pt == 0 ? "PCMU" : "PCMA",
 	             d == 0 ? (pt == 0 ? "a=rtpmap:8 PCMA/8000\r\n" : "a=rtpmap:0 PCMU/8000\r\n") : "",
-	             GEN_PT_EVENT, GEN_PT_EVENT);
+	             GEN_PT_EVENT, GEN_PT_EVENT, c->o->rtcp == 2 ? "a=rtcp-mux\r\n" : "");
 	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
 }
 
@@ -472,18 +486,64 @@ static void stat_count(struct gen_stat *st, uint64_t ext, int pt, int is_event)
 	st->seen = 1;
 }
 
-static int pend_push(struct gen_stream *s, uint64_t t, const uint8_t *rtp, size_t len)
+static int pend_push(struct gen_stream *s, uint64_t t, const uint8_t *rtp, size_t len, int rtcp)
 {
 	struct gen_pend *p;
 
-	if (s->npend >= GEN_PEND_MAX)
+	if (s->npend >= GEN_PEND_MAX || len > GEN_PEND_BYTES)
 		return -1;
 	p = &s->pend[s->npend++];
 	p->t = t;
 	p->ip_id = s->ip_id;
+	p->rtcp = rtcp;
 	p->len = len;
 	memcpy(p->rtp, rtp, len);
 	return 0;
+}
+
+/* Queues an RTCP compound packet (RFC 3550 6.4.1 SR without report blocks,
+ * then SDES with the CNAME) at time t, after slot. Not subject to loss. */
+static int rtcp_report(const struct gen_call *k, struct gen_stream *s, uint64_t slot, uint64_t t)
+{
+	uint8_t b[GEN_PEND_BYTES];
+	uint64_t ntp_s = t / 1000000u + GEN_NTP_UNIX;
+	uint32_t frac = (uint32_t)(((t % 1000000u) << 32) / 1000000u);
+	uint32_t rtp_ts = s->ts_base + (uint32_t)(slot * GEN_SAMPLES)
+	                  + (uint32_t)(GEN_RTCP_AFTER_US * GEN_RATE / 1000000u);
+	uint32_t sent = (uint32_t)(slot + 1), octets = sent * GEN_SAMPLES;
+	char cname[64];
+	size_t n = 0, clen, sdes_len;
+
+	snprintf(cname, sizeof(cname), "pcapgen-%u-%d@%s", k->idx, s->dir, k->ip[s->dir]);
+	clen = strlen(cname);
+	/* SR: V=2, RC=0, PT=200, length 6 (28 bytes) */
+	b[n++] = 0x80; b[n++] = 200; b[n++] = 0; b[n++] = 6;
+	b[n++] = (uint8_t)(s->ssrc >> 24); b[n++] = (uint8_t)(s->ssrc >> 16);
+	b[n++] = (uint8_t)(s->ssrc >> 8); b[n++] = (uint8_t)s->ssrc;
+	b[n++] = (uint8_t)(ntp_s >> 24); b[n++] = (uint8_t)(ntp_s >> 16);
+	b[n++] = (uint8_t)(ntp_s >> 8); b[n++] = (uint8_t)ntp_s;
+	b[n++] = (uint8_t)(frac >> 24); b[n++] = (uint8_t)(frac >> 16);
+	b[n++] = (uint8_t)(frac >> 8); b[n++] = (uint8_t)frac;
+	b[n++] = (uint8_t)(rtp_ts >> 24); b[n++] = (uint8_t)(rtp_ts >> 16);
+	b[n++] = (uint8_t)(rtp_ts >> 8); b[n++] = (uint8_t)rtp_ts;
+	b[n++] = (uint8_t)(sent >> 24); b[n++] = (uint8_t)(sent >> 16);
+	b[n++] = (uint8_t)(sent >> 8); b[n++] = (uint8_t)sent;
+	b[n++] = (uint8_t)(octets >> 24); b[n++] = (uint8_t)(octets >> 16);
+	b[n++] = (uint8_t)(octets >> 8); b[n++] = (uint8_t)octets;
+	/* SDES: SC=1, PT=202; chunk = SSRC, CNAME item, end item, padded to 32 bits */
+	sdes_len = (4 + 2 + clen + 1 + 3) / 4;          /* in 32-bit words, without the header */
+	if (n + 4 + sdes_len * 4 > sizeof(b))
+		return -1;
+	b[n++] = 0x81; b[n++] = 202; b[n++] = 0; b[n++] = (uint8_t)sdes_len;
+	b[n++] = (uint8_t)(s->ssrc >> 24); b[n++] = (uint8_t)(s->ssrc >> 16);
+	b[n++] = (uint8_t)(s->ssrc >> 8); b[n++] = (uint8_t)s->ssrc;
+	b[n++] = 1;
+	b[n++] = (uint8_t)clen;
+	memcpy(b + n, cname, clen);
+	n += clen;
+	memset(b + n, 0, sdes_len * 4 - (4 + 2 + clen));
+	n += sdes_len * 4 - (4 + 2 + clen);
+	return pend_push(s, t, b, n, 1);
 }
 
 /* Decides what slot s->slot carries, applies loss / duplication / reordering
@@ -542,7 +602,7 @@ static int stream_gen(struct gen_ctx *c, struct gen_call *k, struct gen_stream *
 	if (!is_event) {
 		const struct gen_tone *tn = &c->tone[s->dir];
 		uint64_t lo = s->tone_lo, hi = s->tone_hi;
-		uint8_t sil = g711_silence(o->alaw);
+		uint8_t sil = enc711_silence(o->alaw);
 
 		if (n0 >= lo && n0 + GEN_SAMPLES <= hi) {
 			memcpy(rtp + 12, tn->tab + n0 % tn->len, GEN_SAMPLES);
@@ -582,11 +642,11 @@ static int stream_gen(struct gen_ctx *c, struct gen_call *k, struct gen_stream *
 
 		s->marker = 0;
 		stat_count(st, s->ext, pt, is_event);
-		if (pend_push(s, at, rtp, len) != 0)
+		if (pend_push(s, at, rtp, len, 0) != 0)
 			return -1;
 		if (dup) {
 			stat_count(st, s->ext, pt, is_event);
-			if (pend_push(s, at + GEN_DUP_US, rtp, len) != 0)
+			if (pend_push(s, at + GEN_DUP_US, rtp, len, 0) != 0)
 				return -1;
 		}
 		if (!is_event) {
@@ -603,6 +663,11 @@ static int stream_gen(struct gen_ctx *c, struct gen_call *k, struct gen_stream *
 	s->ip_id++;
 	s->seq++;
 	s->ext++;
+	if (o->rtcp != 0 && (slot + 1) % GEN_RTCP_EVERY == 0) {
+		s->ip_id++;
+		if (rtcp_report(k, s, slot, t + GEN_RTCP_AFTER_US) != 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -631,7 +696,8 @@ static int stream_step(struct gen_ctx *c, struct gen_call *k, struct gen_stream 
 		}
 	if (slot_t <= pmin)
 		return stream_gen(c, k, s);
-	if (pkt_udp(c->w, s->pend[im].t, s->src, s->dst, s->pend[im].ip_id, s->pend[im].rtp,
+	if (pkt_udp(c->w, s->pend[im].t, s->pend[im].rtcp ? &s->rtcp_src : s->src,
+	            s->pend[im].rtcp ? &s->rtcp_dst : s->dst, s->pend[im].ip_id, s->pend[im].rtp,
 	            s->pend[im].len, 0) < 0)
 		return -1;
 	s->pend[im] = s->pend[--s->npend];
@@ -807,6 +873,8 @@ static void usage(FILE *f)
 	        "  --sll | --sll2       Linux cooked capture v1 / v2 instead of Ethernet\n"
 	        "  --ipv6               IPv6 (2001:db8::/32) instead of IPv4 (192.0.2.0/24, 198.51.100.0/24)\n"
 	        "  --frag-invite        pad the INVITE over the MTU so it is IP-fragmented\n"
+	        "  --rtcp               each RTP sender also sends RTCP SR+SDES every 2 s on port + 1\n"
+	        "  --rtcp-mux           the same on the RTP port (a=rtcp-mux, RFC 5761)\n"
 	        "  --outcome answer|cancel|busy  answered then BYE (default); CANCEL while ringing\n"
 	        "                       at --duration (200, 487, ACK); or 486 Busy Here at --duration\n"
 	        "  --dtmf CODE@S        caller sends RFC 4733 events (PT 101) for CODE (e.g. '*99@3.4')\n"
@@ -844,7 +912,7 @@ static int parse_opts(int argc, char **argv, struct gen_opts *o)
 {
 	enum { O_CALLS = 256, O_CONC, O_STAG, O_DUR, O_CODEC, O_LOSS, O_REO, O_DUP, O_SSRC,
 	       O_SEQ, O_TS, O_VLAN, O_QINQ, O_SLL, O_SLL2, O_V6, O_FRAG, O_DTMF, O_SEED,
-	       O_TRUTH, O_CT, O_BT, O_CF, O_BF, O_OUT, O_TAB };
+	       O_TRUTH, O_CT, O_BT, O_CF, O_BF, O_OUT, O_TAB, O_RTCP, O_MUX };
 	static const struct option lo[] = {
 		{ "calls", 1, 0, O_CALLS }, { "concurrent", 0, 0, O_CONC }, { "stagger", 1, 0, O_STAG },
 		{ "duration", 1, 0, O_DUR }, { "codec", 1, 0, O_CODEC }, { "loss", 1, 0, O_LOSS },
@@ -854,7 +922,9 @@ static int parse_opts(int argc, char **argv, struct gen_opts *o)
 		{ "ipv6", 0, 0, O_V6 }, { "frag-invite", 0, 0, O_FRAG }, { "dtmf", 1, 0, O_DTMF },
 		{ "seed", 1, 0, O_SEED }, { "truth", 1, 0, O_TRUTH }, { "caller-talk", 1, 0, O_CT },
 		{ "callee-talk", 1, 0, O_BT }, { "caller-freq", 1, 0, O_CF }, { "callee-freq", 1, 0, O_BF },
-		{ "outcome", 1, 0, O_OUT }, { "g711-table", 1, 0, O_TAB }, { "output", 1, 0, 'o' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 }
+		{ "outcome", 1, 0, O_OUT }, { "g711-table", 1, 0, O_TAB },
+		{ "rtcp", 0, 0, O_RTCP }, { "rtcp-mux", 0, 0, O_MUX },
+		{ "output", 1, 0, 'o' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 }
 	};
 	double v = 0;
 	int ch;
@@ -899,6 +969,8 @@ static int parse_opts(int argc, char **argv, struct gen_opts *o)
 		case O_SLL2: o->link.link = PKT_LINK_SLL2; break;
 		case O_V6: o->link.ipv6 = 1; break;
 		case O_FRAG: o->frag_invite = 1; break;
+		case O_RTCP: o->rtcp = 1; break;
+		case O_MUX: o->rtcp = 2; break;
 		case O_TAB: {
 			/* self-check: the code of every 16-bit input, -32768 .. 32767 */
 			int alaw = strcmp(a, "pcma") == 0, i;
@@ -908,7 +980,7 @@ static int parse_opts(int argc, char **argv, struct gen_opts *o)
 				break;
 			}
 			for (i = -32768; i <= 32767; i++)
-				putchar(alaw ? g711_alaw_encode((int16_t)i) : g711_ulaw_encode((int16_t)i));
+				putchar(alaw ? enc711_alaw((int16_t)i) : enc711_ulaw((int16_t)i));
 			exit(fflush(stdout) == 0 ? 0 : 1);
 		}
 		case O_OUT:

@@ -36,6 +36,7 @@ cleanup() {
 		kill -TERM "$snf_pid" 2>/dev/null || true
 		wait "$snf_pid" 2>/dev/null || true
 	fi
+	rm -f "/dev/shm$ring"   # normally already unlinked by the sniffer
 	if [ "${BENCH_KEEP:-0}" != 1 ]; then
 		rm -f "$pcap"
 		rm -rf "$out/wav"
@@ -163,7 +164,7 @@ cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 	echo "# threatrec benchmark: $calls concurrent G.711 calls of $secs s"
 	echo
 	echo "$(date -u +%Y-%m-%dT%H:%MZ), $cpu, $(nproc) cores shared with other work"
-	echo "(load average at the start: $load0), $B build. Capture: $pkts packets, $size bytes."
+	echo "(load average at the start: $load0), build folder $B. Capture: $pkts packets, $size bytes."
 	echo "Wall-clock rates suffer when the other core is busy; CPU-time rates (user + system"
 	echo "time of the process) are steadier."
 	echo

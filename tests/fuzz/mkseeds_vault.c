@@ -78,7 +78,7 @@ main(void)
 	memset(seed, 0x42, sizeof seed);
 	crypto_box_seed_keypair(pk, sk, seed);
 	unlink("/tmp/mkseeds.part");
-	if (container_w_open("/tmp/mkseeds.part", "20261203T120000Z-seed", pk, &w) != 0)
+	if (container_w_open("/tmp/mkseeds.part", "20261203T120000Z-seed", pk, NULL, &w) != 0)
 		return 1;
 	container_w_put(w, CONTAINER_K_META, (const uint8_t *)"{\"id\":\"seed\"}", 13);
 	memset(buf, 0x5a, 3000);

@@ -45,7 +45,7 @@ make_container(void)
 		buf[i] = (uint8_t)i;
 	snprintf(tmp, sizeof tmp, "%s/x.part", dir);
 	snprintf(fin, sizeof fin, "%s/x.trc", dir);
-	r = container_w_open(tmp, "rec-1", pk, &w);
+	r = container_w_open(tmp, "rec-1", pk, NULL, &w);
 	ASSERT_INT_EQ(r, 0);
 	ASSERT_INT_EQ(container_w_put(w, CONTAINER_K_META, (const uint8_t *)"{\"a\":1}", 7), 0);
 	/* 200000 pcap bytes in uneven pieces: 4 messages of <= 64 KiB */

@@ -671,7 +671,6 @@ static void test_slot_reuse(void)
 	         "<sip:1@a>;tag=c1", BOB, "c@x", "1 INVITE", NULL, sdp);
 	ASSERT_INT_EQ(find_call(v.ring, "c@x", "c1", &slot_c, &c), 0);
 	ASSERT_INT_EQ(slot_c, slot_a);                  /* the ring reused a's slot */
-	fprintf(stderr, "DBG slot_a %u slot_c %u gen %u mark %llx\n", slot_a, slot_c, c.gen, (unsigned long long)ring_mark_get(v.ring, slot_c));
 	ASSERT_U64_EQ(c.n_packets, 1);
 	/* a's media, still within the engine's linger time */
 	feed_rtp(&v, T0 + S(5) + MS(300), "10.0.0.2", 5000, "10.0.0.1", 4000, 0, 9, 0x22222222);

@@ -8,6 +8,7 @@
 #include <sys/uio.h>
 #include "ipc.h"
 #include "err.h"
+#include "vault/server.h"
 #include "test.h"
 
 static struct ipc_buf b;
@@ -204,6 +205,41 @@ test_helpers(void)
 	TEST_DONE();
 }
 
+static void
+test_rules(void)
+{
+	static uint8_t buf[IPC_PAYLOAD_MAX];
+	struct ipc_hdr h;
+	struct ipc_token t;
+	struct ipc_mark m;
+	const char *why = NULL;
+
+	TEST_START("the vault's rule table: exact size, known type, NUL in every string");
+	memset(&t, 0, sizeof t);
+	memset(&m, 0, sizeof m);
+	h = (struct ipc_hdr){ IPC_STATUS, sizeof t, 1, 0 };
+	ASSERT_INT_EQ(server_frame_check(&h, (const uint8_t *)&t, &why), 0);
+	h.len = sizeof t - 1;
+	ASSERT_INT_EQ(server_frame_check(&h, buf, &why), TR_ERR_PROTO);
+	ASSERT_STR_EQ(why, "wrong size for the type");
+	h.len = sizeof t + 1;
+	ASSERT_INT_EQ(server_frame_check(&h, buf, &why), TR_ERR_PROTO);
+	h = (struct ipc_hdr){ 77, 0, 1, 0 };
+	ASSERT_INT_EQ(server_frame_check(&h, buf, &why), TR_ERR_PROTO);
+	ASSERT_STR_EQ(why, "unknown message type");
+	h = (struct ipc_hdr){ IPC_R_OK, 0, 1, 0 };                /* a reply is no request */
+	ASSERT_INT_EQ(server_frame_check(&h, buf, &why), TR_ERR_PROTO);
+	h = (struct ipc_hdr){ IPC_MARK, sizeof m, 1, 0 };
+	ASSERT_INT_EQ(server_frame_check(&h, (const uint8_t *)&m, &why), 0);
+	memset(m.note, 'x', sizeof m.note);                      /* note without NUL */
+	ASSERT_INT_EQ(server_frame_check(&h, (const uint8_t *)&m, &why), TR_ERR_PROTO);
+	ASSERT_STR_EQ(why, "string without NUL");
+	memset(&m, 0, sizeof m);
+	memset(m.t.remote, 'r', sizeof m.t.remote);
+	ASSERT_INT_EQ(server_frame_check(&h, (const uint8_t *)&m, &why), TR_ERR_PROTO);
+	TEST_DONE();
+}
+
 int
 main(void)
 {
@@ -214,5 +250,6 @@ main(void)
 	test_send_limits();
 	test_two_fds();
 	test_helpers();
+	test_rules();
 	return TEST_EXIT();
 }

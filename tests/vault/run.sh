@@ -56,7 +56,11 @@ tick = 50ms
 notify_command = $T/notify.sh
 notify_timeout = 5s
 login_fail_max = 5
+# the file lets anyone connect, so that the uid check (SO_PEERCRED) is what refuses
+socket_mode = 0666
+authority_key = $T/auth/authority.pub
 CEOF
+mkdir -m 700 "$T/auth" && "$VAULT" authority-keygen "$T/auth" >/dev/null
 
 # --- the ring helper (reads commands from a fifo) ---
 mkfifo "$T/rf.in"
@@ -204,6 +208,18 @@ check "string without NUL -> closed" bash -c "'$C' '$S' nonul x | grep -q CLOSED
 check "vault alive after protocol errors" bash -c "kill -0 $VPID && '$C' '$S' status '$I' | grep -q '\"protocol_errors\":5'"
 check "protocol errors are audited" bash -c "[ \"\$('$C' '$S' audit '$ADM' | grep -o '\"action\":\"protocol_error\"' | wc -l)\" -ge 5 ]"
 
+# --- the wrong peer uid ---
+if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
+	chmod 711 "$T"
+	check "a peer with another uid is refused (closed) and audited" bash -c "
+		setpriv --reuid=65534 --regid=65534 --clear-groups '$C' '$S' status '$I' | grep -q CLOSED &&
+		'$C' '$S' status '$I' | grep -q '\"refused_peers\":1' &&
+		'$C' '$S' audit '$ADM' | grep -q '\"action\":\"peer_refused\"'"
+	chmod 700 "$T"
+else
+	echo "skip wrong-peer test (needs root and setpriv to act as another uid)"
+fi
+
 # --- login throttling ---
 for _ in 1 2 3 4 5; do "$C" "$S" login sam wrong-pass-x 10.9.9.9 >/dev/null; done
 check "after 5 failures the right password is throttled (429)" bash -c "'$C' '$S' login sam sam-pass-123 10.9.9.9 | grep -q '^ERR 429'"
@@ -257,6 +273,11 @@ for root, _, files in os.walk(sys.argv[2]):
 PY
 
 kill "$VPID"; wait "$VPID" 2>/dev/null; VPID=""
+F1=$(sqlite3 "$T/store/index.db" "select container from recordings where id='$ID1'")
+check "offline: the authority key decrypts a container to the same pcap" bash -c "
+	'$VAULT' decrypt '$T/auth' authority '$T/store/rec/$F1' '$T/auth.pcap' >/dev/null 2>&1 && cmp -s '$T/auth.pcap' '$T/c1.pcap'"
+check "offline: a wrong key pair does not" bash -c "mkdir -m 700 '$T/auth2' && '$VAULT' authority-keygen '$T/auth2' >/dev/null &&
+	! '$VAULT' decrypt '$T/auth2' authority '$T/store/rec/$F1' '$T/auth2.pcap' >/dev/null 2>&1 && [ ! -e '$T/auth2.pcap' ]"
 check "verify passes on the untouched vault" "$VAULT" verify -c "$T/conf"
 
 # --- tampering, each on a copy of the storage folder ---
