@@ -123,6 +123,16 @@ def main():
         return 0
     with open(exp_path) as f:
         files = json.load(f)['files']
+    # reviewed corrections of the oracle (tests/corpus/corrections.json)
+    corr_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'corrections.json')
+    with open(corr_path) as f:
+        corrections = {k: v for k, v in json.load(f).items() if not k.startswith('_')}
+    for name, fix in corrections.items():
+        for c in files.get(name, {}).get('calls', []):
+            for s in c.get('streams', []):
+                for sf in fix['streams']:
+                    if sf['call_id'] == c['call_id'] and sf['ssrc'] == s['ssrc']:
+                        s.update({k: v for k, v in sf.items() if k not in ('call_id', 'ssrc')})
     npass = nfail = nskip = 0
     env = dict(os.environ, TZ='UTC')
     for name in sorted(files):
@@ -174,7 +184,8 @@ def main():
         else:
             ncalls = len(files[name].get('calls', []))
             nstreams = sum(len(c.get('streams', [])) for c in files[name].get('calls', []))
-            print('PASS %s (%d calls, %d streams)' % (name, ncalls, nstreams))
+            print('PASS %s (%d calls, %d streams)%s' % (name, ncalls, nstreams,
+                  ' with the oracle corrected (tests/corpus/corrections.json)' if name in corrections else ''))
             npass += 1
     print('%d passed, %d failed, %d skipped' % (npass, nfail, nskip))
     return 1 if nfail else 0
