@@ -197,6 +197,8 @@ static int cli_print_call(const struct ring *ring, const struct cli_call *cc)
 	json_object_set_new(o, "caller", cli_jstr(ds->call.caller));
 	json_object_set_new(o, "callee", cli_jstr(ds->call.callee));
 	json_object_set_new(o, "agent", cli_jstr(ds->call.agent));
+	if (ds->call.caller_asserted[0] != '\0')
+		json_object_set_new(o, "caller_asserted", cli_jstr(ds->call.caller_asserted));
 	json_object_set_new(o, "start", json_string(start));
 	json_object_set_new(o, "duration", json_real(round(dur * 1e6) / 1e6));
 	json_object_set_new(o, "state", json_string(cli_state_name(ds->call.state)));

@@ -95,9 +95,9 @@ struct calltab *calltab_new(uint32_t calls_max)
 	uint32_t i, nk, ne;
 
 	if (calls_max == 0 || calls_max > CALLTAB_CALLS_MAX)
-		goto fail;
+		goto out_free;
 	if ((t = calloc(1, sizeof(*t))) == NULL)
-		goto fail;
+		goto out_free;
 	t->calls_max = calls_max;
 	nk = pow2_at_least((uint64_t)calls_max * 2);
 	ne = pow2_at_least((uint64_t)calls_max * 8);
@@ -110,7 +110,7 @@ struct calltab *calltab_new(uint32_t calls_max)
 	t->ep_bucket = malloc((size_t)ne * sizeof(uint32_t));
 	t->free_idx = malloc((size_t)calls_max * sizeof(uint32_t));
 	if (t->calls == NULL || t->key_bucket == NULL || t->ep_bucket == NULL || t->free_idx == NULL)
-		goto fail;
+		goto out_free;
 	memset(t->key_bucket, 0xff, (size_t)nk * sizeof(uint32_t));
 	memset(t->ep_bucket, 0xff, (size_t)ne * sizeof(uint32_t));
 	/* hand out low indexes first: the table stays dense in the cache */
@@ -118,7 +118,7 @@ struct calltab *calltab_new(uint32_t calls_max)
 		t->free_idx[i] = calls_max - 1 - i;
 	t->n_free = calls_max;
 	return t;
-fail:
+out_free:
 	calltab_free(t);
 	return NULL;
 }

@@ -45,26 +45,39 @@ off_in(const struct rd *r, const uint8_t *base)
 	return (uint32_t)(r->p - base);
 }
 
+/* Fixed headers are fetched whole with rd_bytes() into a local array (one
+ * bounds check and one call per header: this is the per-packet hot path)
+ * and decoded from that copy, which is always fully initialised. */
+static uint16_t
+h16(const uint8_t *h, size_t i)
+{
+	return (uint16_t)((uint16_t)h[i] << 8 | h[i + 1]);
+}
+
+static uint32_t
+h32(const uint8_t *h, size_t i)
+{
+	return (uint32_t)h[i] << 24 | (uint32_t)h[i + 1] << 16 | (uint32_t)h[i + 2] << 8 | h[i + 3];
+}
+
 static int
 decap_tcp(struct rd *r, const uint8_t *base, struct decap_pkt *out)
 {
-	uint32_t ack = 0;
-	uint16_t win = 0, sum = 0, urg = 0;
-	uint8_t doff_b = 0, flags = 0;
+	uint8_t h[20];
 	size_t doff;
 	int ret = DECAP_ERR(RING_REJ_TCP);
 
-	if (rd_be16(r, &out->sport) || rd_be16(r, &out->dport) ||
-	    rd_be32(r, &out->tcp_seq) || rd_be32(r, &ack) ||
-	    rd_u8(r, &doff_b) || rd_u8(r, &flags) || rd_be16(r, &win) ||
-	    rd_be16(r, &sum) || rd_be16(r, &urg))
+	if (rd_bytes(r, h, sizeof(h)))
 		goto out;
-	doff = (size_t)(doff_b >> 4) * 4u;
+	out->sport = h16(h, 0);
+	out->dport = h16(h, 2);
+	out->tcp_seq = h32(h, 4);
+	doff = (size_t)(h[12] >> 4) * 4u;
 	if (doff < 20)
 		goto out;
 	if (rd_skip(r, doff - 20))       /* options must have been captured */
 		goto out;
-	out->tcp_flags = flags;
+	out->tcp_flags = h[13];
 	out->l5 = r->p;
 	out->l5_len = r->len;
 	out->l5_off = off_in(r, base);
@@ -78,13 +91,16 @@ out:
 static int
 decap_udp(struct rd *r, const uint8_t *base, size_t declared, struct decap_pkt *out)
 {
-	uint16_t ulen = 0, sum = 0;
+	uint8_t h[8];
+	uint16_t ulen;
 	size_t plen;
 	int ret = DECAP_ERR(RING_REJ_UDP);
 
-	if (rd_be16(r, &out->sport) || rd_be16(r, &out->dport) ||
-	    rd_be16(r, &ulen) || rd_be16(r, &sum))
+	if (rd_bytes(r, h, sizeof(h)))
 		goto out;
+	out->sport = h16(h, 0);
+	out->dport = h16(h, 2);
+	ulen = h16(h, 4);
 	if (ulen == 0 && out->family == 6)
 		plen = declared - 8;     /* jumbogram (RFC 2675): length from IP */
 	else if (ulen < 8 || ulen > declared)
@@ -123,24 +139,24 @@ static int
 decap_ipv4(struct rd *pkt, const uint8_t *base, struct decap_pkt *out)
 {
 	struct rd r = *pkt;
-	uint8_t vihl = 0, tos = 0, ttl = 0, proto = 0;
-	uint16_t tot = 0, id = 0, fragw = 0, sum = 0;
+	uint8_t h[20];
+	uint16_t tot, id, fragw;
 	size_t ihl, tot_len;
 	int ret = DECAP_ERR(RING_REJ_IP);
 
 	out->family = 4;
 	out->l3 = r.p;
 	out->l3_off = off_in(&r, base);
-	if (rd_peek_u8(&r, 0, &vihl) || (vihl >> 4) != 4)
+	if (rd_bytes(&r, h, sizeof(h)) || (h[0] >> 4) != 4)
 		goto out;
-	ihl = (size_t)(vihl & 0x0f) * 4u;
-	if (ihl < 20 || ihl > r.len)
+	ihl = (size_t)(h[0] & 0x0f) * 4u;
+	if (ihl < 20 || ihl > pkt->len)
 		goto out;
-	if (rd_skip(&r, 1) || rd_u8(&r, &tos) || rd_be16(&r, &tot) ||
-	    rd_be16(&r, &id) || rd_be16(&r, &fragw) || rd_u8(&r, &ttl) ||
-	    rd_u8(&r, &proto) || rd_be16(&r, &sum) ||
-	    rd_bytes(&r, out->src, 4) || rd_bytes(&r, out->dst, 4))
-		goto out;
+	tot = h16(h, 2);
+	id = h16(h, 4);
+	fragw = h16(h, 6);
+	memcpy(out->src, h + 12, 4);
+	memcpy(out->dst, h + 16, 4);
 	/* A total length of 0 is what TCP segmentation offload leaves in
 	 * captures taken on the sending host: the captured size is the truth. */
 	tot_len = tot ? tot : pkt->len;
@@ -148,9 +164,9 @@ decap_ipv4(struct rd *pkt, const uint8_t *base, struct decap_pkt *out)
 		goto out;
 	if (rd_skip(&r, ihl - 20))        /* options */
 		goto out;
-	out->ip_tos = tos;
-	out->ttl = ttl;
-	out->proto = proto;
+	out->ip_tos = h[1];
+	out->ttl = h[8];
+	out->proto = h[9];
 	out->l3_hlen = (uint16_t)ihl;
 	out->l3_len = tot_len < pkt->len ? tot_len : pkt->len;
 	rd_truncate(&r, tot_len - ihl);
@@ -183,21 +199,27 @@ static int
 decap_ipv6(struct rd *pkt, const uint8_t *base, struct decap_pkt *out)
 {
 	struct rd r = *pkt;
-	uint32_t vtf = 0, fid = 0;
-	uint16_t plen = 0, offw = 0;
-	uint8_t nh = 0, hlim = 0, xnh = 0, xlen = 0, res = 0;
+	uint8_t h[40], fh[8];
+	uint32_t vtf;
+	uint16_t plen, offw;
+	uint8_t nh, xnh = 0, xlen = 0;
 	size_t declared, hlen, n;
 	int ret = DECAP_ERR(RING_REJ_IP);
 
 	out->family = 6;
 	out->l3 = r.p;
 	out->l3_off = off_in(&r, base);
-	if (rd_be32(&r, &vtf) || (vtf >> 28) != 6 || rd_be16(&r, &plen) ||
-	    rd_u8(&r, &nh) || rd_u8(&r, &hlim) ||
-	    rd_bytes(&r, out->src, 16) || rd_bytes(&r, out->dst, 16))
+	if (rd_bytes(&r, h, sizeof(h)))
 		goto out;
+	vtf = h32(h, 0);
+	if ((vtf >> 28) != 6)
+		goto out;
+	plen = h16(h, 4);
+	nh = h[6];
+	memcpy(out->src, h + 8, 16);
+	memcpy(out->dst, h + 24, 16);
 	out->ip_tos = (uint8_t)(vtf >> 20);
-	out->ttl = hlim;
+	out->ttl = h[7];
 	/* Payload length 0: a jumbogram or an offloaded capture; use what
 	 * was captured. */
 	declared = plen ? plen : r.len;
@@ -207,17 +229,17 @@ decap_ipv6(struct rd *pkt, const uint8_t *base, struct decap_pkt *out)
 		if (n >= DECAP_V6_EXT_MAX)
 			goto out;                /* chain too long */
 		if (nh == PROTO_FRAGMENT) {
-			if (rd_u8(&r, &xnh) || rd_u8(&r, &res) ||
-			    rd_be16(&r, &offw) || rd_be32(&r, &fid) || declared < 8)
+			if (rd_bytes(&r, fh, sizeof(fh)) || declared < 8)
 				goto out;
 			declared -= 8;
-			nh = xnh;
+			nh = fh[0];
+			offw = h16(fh, 2);
 			if ((offw & 0xfff8u) == 0 && (offw & 1u) == 0)
 				continue;        /* atomic fragment (RFC 6946) */
 			out->is_fragment = 1;
 			out->proto = nh;
 			out->frag_more = offw & 1u;
-			out->frag_id = fid;
+			out->frag_id = h32(fh, 4);
 			out->frag_off = offw & 0xfff8u;
 			out->ip_payload_len = (uint32_t)declared;
 			out->l3_hlen = (uint16_t)(off_in(&r, base) - out->l3_off);

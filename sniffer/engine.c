@@ -10,8 +10,9 @@
  * ENDED on BYE, on CANCEL during setup, on a final >= 300 to the initial
  * INVITE, or by timeout. A 401/407 challenge does not end the call: the
  * UAC normally re-sends the INVITE with credentials in the same dialog
- * (same Call-ID and From-tag); if it does not within ENGINE_CHALLENGE_NS
- * the call ends as rejected at the time of the challenge. An ended call
+ * (same Call-ID and From-tag), sometimes only after a person typed a
+ * password (one real capture waits 32.5 s); if it does not within the
+ * setup timeout the call ends as rejected at the time of the challenge. An ended call
  * lingers in the table for ENGINE_LINGER_NS so that the 200 to BYE, the
  * ACK and media still in flight are kept with it.
  *
@@ -37,7 +38,6 @@
 
 #define NS_PER_S              1000000000ull
 #define ENGINE_LINGER_NS      (5ull * NS_PER_S)   /* ended call kept in the table */
-#define ENGINE_CHALLENGE_NS   (32ull * NS_PER_S)  /* 64*T1: wait for the authenticated INVITE */
 #define ENGINE_MARK_GAP_NS    (5ull * NS_PER_S)   /* max pause between digits of the mark code */
 #define ENGINE_FRAGMAP_MAX    64u                 /* recent reassembled datagrams remembered */
 #define IPPROTO_UDP_          17u
@@ -96,7 +96,6 @@ void engine_conf_init(struct engine_conf *c)
 	c->frags_max = 1024;
 	c->sip_max = 65535;
 	c->sip_ports[0] = 5060;
-	c->caller_from_pai = 1;
 }
 
 struct engine *engine_new(const struct engine_conf *conf, struct ring *ring)
@@ -105,9 +104,9 @@ struct engine *engine_new(const struct engine_conf *conf, struct ring *ring)
 	uint32_t n;
 
 	if (conf == NULL || ring == NULL || conf->calls_max == 0)
-		goto fail;
+		goto out_free;
 	if ((e = calloc(1, sizeof(*e))) == NULL)
-		goto fail;
+		goto out_free;
 	e->conf = *conf;
 	e->conf.mark_code[sizeof(e->conf.mark_code) - 1] = '\0';
 	e->conf.agent_pattern[sizeof(e->conf.agent_pattern) - 1] = '\0';
@@ -117,7 +116,7 @@ struct engine *engine_new(const struct engine_conf *conf, struct ring *ring)
 		e->conf.sip_max = SIP_MSG_MAX;
 	if (rfc4733_code_init(&e->code_proto, e->conf.mark_code, ENGINE_MARK_GAP_NS) != 0) {
 		log_err_f("bad mark code \"%s\"", e->conf.mark_code);
-		goto fail;
+		goto out_free;
 	}
 	e->ring = ring;
 	e->st = ring_stats_w(ring);
@@ -137,9 +136,9 @@ struct engine *engine_new(const struct engine_conf *conf, struct ring *ring)
 	    (e->frag = ipfrag_new(e->conf.frags_max ? e->conf.frags_max : 1024,
 	                          e->conf.frag_timeout_ns ? e->conf.frag_timeout_ns
 	                                                  : 5 * NS_PER_S)) == NULL)
-		goto fail;
+		goto out_free;
 	return e;
-fail:
+out_free:
 	engine_free(e);
 	return NULL;
 }
@@ -424,8 +423,10 @@ static struct ct_call *call_create(struct engine *e, const struct sip_msg *m,
 	c->rc.link_type = (uint32_t)e->dlt;
 	if (m->call_id_trunc)
 		c->rc.flags |= RING_CF_CALLID_TRUNC;
-	copy_str(c->rc.caller, sizeof(c->rc.caller),
-	         e->conf.caller_from_pai && m->pai_user[0] != '\0' ? m->pai_user : m->from_user);
+	/* caller = the From user (what the phone showed); the network-asserted
+	 * identity, often the real calling number, is kept beside it */
+	copy_str(c->rc.caller, sizeof(c->rc.caller), m->from_user);
+	copy_str(c->rc.caller_asserted, sizeof(c->rc.caller_asserted), m->pai_user);
 	copy_str(c->rc.callee, sizeof(c->rc.callee),
 	         m->to_user[0] != '\0' ? m->to_user : m->ruri_user);
 	c->rc.agent_side = RING_SIDE_UNKNOWN;
@@ -799,7 +800,7 @@ void engine_tick(struct engine *e, uint64_t now)
 		}
 		last = c->rc.t_last > c->rc.t_answer ? c->rc.t_last : c->rc.t_answer;
 		if (c->rc.state == RING_ST_SETUP && c->challenge_cseq != 0 &&
-		    now > c->t_challenge + ENGINE_CHALLENGE_NS)
+		    now > c->t_challenge + e->conf.setup_timeout_ns)
 			call_end(e, c, c->t_challenge, RING_END_REJECTED);
 		else if (c->rc.state == RING_ST_SETUP && e->conf.setup_timeout_ns != 0 &&
 		         now > c->rc.t_first + e->conf.setup_timeout_ns)

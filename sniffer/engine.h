@@ -28,8 +28,6 @@ struct engine_conf {
 	uint32_t n_agent_nets;
 	char     agent_pattern[64];
 	char     mark_code[16];       /* RFC 4733 digit sequence that requests a mark, e.g. "*99"; "" = off */
-	int      caller_from_pai;     /* caller = P-Asserted-Identity user when present (default 1);
-	                                 0 = always the From user (what tshark shows) */
 };
 
 struct engine;

@@ -17,6 +17,12 @@
 #define DET_SEGMENT_MIN   0xf000u
 #define DET_SEGMENT_SLACK 8000u
 
+/* A packet whose timestamp is behind the current event's by at most this
+ * much is a late (reordered) packet of an earlier key press and is
+ * ignored. A larger step back is a new timeline (an SSRC change, a sender
+ * restart) and starts a new key press. 2 s at 48 kHz, 12 s at 8 kHz. */
+#define DET_REORDER_MAX   96000u
+
 int
 rfc4733_parse(const uint8_t *p, size_t len, struct rfc4733_event *ev)
 {
@@ -67,7 +73,7 @@ rfc4733_det_feed(struct rfc4733_det *d, uint32_t rtp_ts, const uint8_t *p, size_
 		goto out;
 	}
 	diff = rtp_ts - d->ts;
-	if (d->have && (int32_t)diff < 0)
+	if (d->have && (int32_t)diff < 0 && d->ts - rtp_ts <= DET_REORDER_MAX)
 		goto out;                    /* older than the current event: reordered */
 	if (d->have && rtp_ts == d->ts) {
 		/* Another event code on the same timestamp: a sender that

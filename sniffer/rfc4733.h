@@ -44,8 +44,10 @@ struct rfc4733_det {
 void rfc4733_det_init(struct rfc4733_det *);
 /* Feeds one telephone-event packet (its RTP timestamp and payload). Returns
  * 1 and the event code in *eventp when it starts a new key press, 0 for a
- * packet of an event already reported (or an older, reordered one), or
- * TR_ERR_SHORT for a bad payload. Never blocks. */
+ * packet of an event already reported (or an older, reordered one: up to
+ * 96000 timestamp units back; a larger step back is taken as a new
+ * timeline, e.g. an SSRC change), or TR_ERR_SHORT for a bad payload.
+ * Never blocks. */
 int  rfc4733_det_feed(struct rfc4733_det *, uint32_t rtp_ts, const uint8_t *p, size_t len,
                       uint8_t *eventp);
 

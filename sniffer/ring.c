@@ -836,6 +836,7 @@ ring_call_read(const struct ring *r, uint32_t s, struct ring_call *out)
 		out->caller[RING_NUM_MAX - 1] = '\0';
 		out->callee[RING_NUM_MAX - 1] = '\0';
 		out->agent[RING_NUM_MAX - 1] = '\0';
+		out->caller_asserted[RING_NUM_MAX - 1] = '\0';
 		if (out->n_media > RING_MEDIA_MAX) out->n_media = RING_MEDIA_MAX;
 		if (out->n_pt > RING_PT_MAX) out->n_pt = RING_PT_MAX;
 		return 0;

@@ -103,6 +103,7 @@ struct ring_call {
 	char     caller[RING_NUM_MAX];     /* user part of From (or P-Asserted-Identity) */
 	char     callee[RING_NUM_MAX];     /* user part of To / request URI */
 	char     agent[RING_NUM_MAX];      /* the internal party's number, "" if unknown */
+	char     caller_asserted[RING_NUM_MAX]; /* P-Asserted-Identity user of the INVITE, "" if none */
 	uint32_t agent_side;               /* enum ring_side of the internal party */
 	uint32_t pad1;
 	struct ring_media media[RING_MEDIA_MAX];

@@ -11,27 +11,33 @@ int
 rtp_parse(const uint8_t *p, size_t len, struct rtp_hdr *h)
 {
 	struct rd r = rd_make(p, len);
-	uint8_t b0 = 0, b1 = 0, pad = 0;
+	uint8_t fx[RTP_HDR_MIN], pad = 0;
 	uint32_t i;
 	int ret = TR_ERR_SHORT;
 
-	memset(h, 0, sizeof(*h));
-	/* Check the whole fixed header is there and v=2 before looking at
-	 * anything else. */
-	if (r.len < RTP_HDR_MIN)
-		goto out;
-	if (rd_u8(&r, &b0) || rd_u8(&r, &b1) || rd_be16(&r, &h->seq) ||
-	    rd_be32(&r, &h->ts) || rd_be32(&r, &h->ssrc))
+	/* Only the fields a caller may use without checking flags are
+	 * cleared: this runs once per RTP packet. */
+	h->cc = 0;
+	h->ext_profile = h->ext_words = 0;
+	h->pad_len = 0;
+	h->payload = NULL;
+	h->payload_len = 0;
+	/* The whole fixed header must be there, and v=2, before anything
+	 * else is looked at. */
+	if (rd_bytes(&r, fx, sizeof(fx)))
 		goto out;
 	ret = TR_ERR_INVAL;
-	h->version = b0 >> 6;
+	h->version = fx[0] >> 6;
 	if (h->version != 2)
 		goto out;
-	h->padding = (b0 >> 5) & 1u;
-	h->extension = (b0 >> 4) & 1u;
-	h->cc = b0 & 0x0fu;
-	h->marker = b1 >> 7;
-	h->pt = b1 & 0x7fu;
+	h->padding = (fx[0] >> 5) & 1u;
+	h->extension = (fx[0] >> 4) & 1u;
+	h->marker = fx[1] >> 7;
+	h->pt = fx[1] & 0x7fu;
+	h->seq = (uint16_t)((uint16_t)fx[2] << 8 | fx[3]);
+	h->ts = (uint32_t)fx[4] << 24 | (uint32_t)fx[5] << 16 | (uint32_t)fx[6] << 8 | fx[7];
+	h->ssrc = (uint32_t)fx[8] << 24 | (uint32_t)fx[9] << 16 | (uint32_t)fx[10] << 8 | fx[11];
+	h->cc = fx[0] & 0x0fu;
 	ret = TR_ERR_SHORT;                  /* CSRC list */
 	for (i = 0; i < h->cc; i++)
 		if (rd_be32(&r, &h->csrc[i]))

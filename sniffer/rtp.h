@@ -53,8 +53,9 @@ struct rtcp_info {
 };
 
 /* Parses an RTP header (v=2, at least 12 bytes, CSRC list, extension
- * length, padding within the payload). Returns 0 and fills *h, or
- * TR_ERR_SHORT / TR_ERR_INVAL. Views into p; no allocation. */
+ * length, padding within the payload). Returns 0 and fills *h (csrc[] only
+ * up to cc), or TR_ERR_SHORT / TR_ERR_INVAL (then *h is partly filled and
+ * payload is NULL). Views into p; no allocation. */
 int rtp_parse(const uint8_t *p, size_t len, struct rtp_hdr *h);
 /* RFC 5761 section 4: with RTP and RTCP on one port, a packet whose second
  * byte is 192..223 (RTCP packet types SR, RR, SDES, BYE, APP, ...) is RTCP;

@@ -163,15 +163,21 @@ static int rtpmap_parse(const char *v, struct ring_pt *out)
 static int conn_addr(sdp_connection_t *c, uint8_t *family, uint8_t addr[16])
 {
 	char buf[INET6_ADDRSTRLEN + 1];
+	const char *a;
 	size_t n;
 	static const uint8_t zero[16];
 
 	if (c == NULL || c->c_addr == NULL || c->c_addrtype == NULL)
 		return TR_ERR_INVAL;
-	n = strcspn(c->c_addr, "/ ");
+	a = c->c_addr;
+	n = strcspn(a, "/ ");
+	if (n >= 2 && a[0] == '[' && a[n - 1] == ']') {   /* "[2001:db8::1]", seen in o= lines */
+		a++;
+		n -= 2;
+	}
 	if (n == 0 || n >= sizeof(buf))
 		return TR_ERR_INVAL;
-	memcpy(buf, c->c_addr, n);
+	memcpy(buf, a, n);
 	buf[n] = '\0';
 	memset(addr, 0, 16);
 	if (str_ieq(c->c_addrtype, "IP4")) {

@@ -16,7 +16,8 @@ struct audit;
 /* Borrows db and k (both must outlive the audit handle). Loads the chain head. */
 int  audit_open(sqlite3 *db, const struct keys *k, struct audit **ap);
 void audit_close(struct audit *);           /* NULL-safe */
-/* Appends one row (durable on return). Blocks on fsync. */
+/* Appends one row (durable on return) and logs its seq and hash to syslog
+ * (LOG_AUTH, an anchor outside the database). Blocks on fsync. */
 int  audit_append(struct audit *, const char *actor, const char *action,
                   const char *object, const char *detail);
 /* Re-checks sequence, chain and signatures of every row. 0, or TR_ERR_CRYPTO

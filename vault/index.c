@@ -21,7 +21,7 @@ static const char index_schema[] =
 	" codecs TEXT, marked_by TEXT, marked_at INTEGER, how TEXT CHECK (how IN ('web','phone')),"
 	" note TEXT, state TEXT NOT NULL CHECK (state IN ('recording','sealed','failed')),"
 	" fail_reason TEXT, container TEXT, sha256 TEXT, size INTEGER,"
-	" slot INTEGER, gen INTEGER,"
+	" slot INTEGER, gen INTEGER, sealed_at INTEGER,"
 	" UNIQUE (call_id, from_tag, start));"
 	"CREATE INDEX IF NOT EXISTS recordings_start ON recordings(start);"
 	"CREATE TABLE IF NOT EXISTS users ("
@@ -116,7 +116,7 @@ col_str(sqlite3_stmt *st, int i, char *out, size_t n)
 }
 
 #define REC_COLS "id, call_id, from_tag, caller, callee, agent, start, end, duration, codecs," \
-	" marked_by, marked_at, how, note, state, fail_reason, container, sha256, size, slot, gen"
+	" marked_by, marked_at, how, note, state, fail_reason, container, sha256, size, slot, gen, sealed_at"
 
 static void
 rec_from_row(sqlite3_stmt *st, struct rec *o)
@@ -143,6 +143,7 @@ rec_from_row(sqlite3_stmt *st, struct rec *o)
 	o->size = sqlite3_column_int64(st, 18);
 	o->slot = (uint32_t)sqlite3_column_int64(st, 19);
 	o->gen = (uint32_t)sqlite3_column_int64(st, 20);
+	o->sealed_at_ns = sqlite3_column_int64(st, 21);
 }
 
 static int
@@ -176,7 +177,7 @@ index_rec_insert(struct index *ix, const struct rec *o)
 	int r;
 
 	if ((r = prep(ix, "INSERT INTO recordings (" REC_COLS ") VALUES "
-	              "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &st)) != 0)
+	              "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &st)) != 0)
 		goto out;
 	BIND_T(st, 1, o->id); BIND_T(st, 2, o->call_id); BIND_T(st, 3, o->from_tag);
 	BIND_T(st, 4, o->caller); BIND_T(st, 5, o->callee); BIND_T(st, 6, o->agent);
@@ -187,6 +188,7 @@ index_rec_insert(struct index *ix, const struct rec *o)
 	BIND_T(st, 16, o->fail_reason); BIND_T(st, 17, o->container); BIND_T(st, 18, o->sha256);
 	sqlite3_bind_int64(st, 19, o->size); sqlite3_bind_int64(st, 20, o->slot);
 	sqlite3_bind_int64(st, 21, o->gen);
+	sqlite3_bind_int64(st, 22, o->sealed_at_ns);
 	r = step_done(ix, st);
 out:
 	sqlite3_finalize(st);
@@ -246,12 +248,14 @@ index_rec_seal(struct index *ix, const struct rec *o)
 	int r;
 
 	if ((r = prep(ix, "UPDATE recordings SET state = 'sealed', end = ?, duration = ?, codecs = ?,"
-	              " container = ?, sha256 = ?, size = ?, fail_reason = ? WHERE id = ?"
+	              " container = ?, sha256 = ?, size = ?, fail_reason = ?, sealed_at = ? WHERE id = ?"
 	              " AND state = 'recording'", &st)) != 0)
 		goto out;
 	sqlite3_bind_int64(st, 1, o->end_ns); sqlite3_bind_double(st, 2, o->duration);
 	BIND_T(st, 3, o->codecs); BIND_T(st, 4, o->container); BIND_T(st, 5, o->sha256);
-	sqlite3_bind_int64(st, 6, o->size); BIND_T(st, 7, o->fail_reason); BIND_T(st, 8, o->id);
+	sqlite3_bind_int64(st, 6, o->size); BIND_T(st, 7, o->fail_reason);
+	sqlite3_bind_int64(st, 8, o->sealed_at_ns ? o->sealed_at_ns : index_now_ns());
+	BIND_T(st, 9, o->id);
 	if ((r = step_done(ix, st)) == 0 && sqlite3_changes(ix->db) != 1)
 		r = TR_ERR_NOTFOUND;
 out:
@@ -319,13 +323,14 @@ index_rec_each(struct index *ix, int (*cb)(void *, const struct rec *), void *ar
 json_t *
 index_rec_json(const struct rec *o)
 {
-	char start[32], end[32], marked[32];
+	char start[32], end[32], marked[32], sealed[32];
 
 	index_iso8601(o->start_ns, start);
 	index_iso8601(o->end_ns, end);
 	index_iso8601(o->marked_at_ns, marked);
+	index_iso8601(o->sealed_at_ns, sealed);
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s*, s:I, s:I, s:f, s:s, s:s, s:s,"
-	                 " s:s, s:s, s:s, s:s*, s:s*, s:I}",
+	                 " s:s, s:s, s:s, s:s*, s:s*, s:I, s:s*}",
 		"id", o->id, "call_id", o->call_id, "from_tag", o->from_tag,
 		"caller", o->caller, "callee", o->callee, "agent", o->agent,
 		"start", start, "end", o->end_ns ? end : NULL,
@@ -334,7 +339,8 @@ index_rec_json(const struct rec *o)
 		"marked_by", o->marked_by, "marked_at", marked, "how", o->how,
 		"note", o->note, "state", o->state,
 		"fail_reason", o->fail_reason[0] ? o->fail_reason : NULL,
-		"sha256", o->sha256[0] ? o->sha256 : NULL, "size", (json_int_t)o->size);
+		"sha256", o->sha256[0] ? o->sha256 : NULL, "size", (json_int_t)o->size,
+		"sealed_at", o->sealed_at_ns ? sealed : NULL);
 }
 
 int
@@ -418,7 +424,7 @@ index_stats(struct index *ix, int64_t *n_rec, int64_t *n_recording, int64_t *las
 	int r;
 
 	if ((r = prep(ix, "SELECT count(*), coalesce(sum(state = 'recording'), 0),"
-	              " coalesce(max(CASE WHEN state = 'sealed' THEN end END), 0),"
+	              " coalesce(max(sealed_at), 0),"
 	              " coalesce(sum(size), 0) FROM recordings", &st)) != 0)
 		goto out;
 	r = TR_ERR_SYS;

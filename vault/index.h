@@ -31,6 +31,7 @@ struct rec {
 	char     sha256[65];          /* hex */
 	int64_t  size;
 	uint32_t slot, gen;           /* where the call lives in the ring */
+	int64_t  sealed_at_ns;        /* wall clock of the seal, 0 before */
 };
 
 struct index;
@@ -45,7 +46,9 @@ int  index_rec_insert(struct index *, const struct rec *);
 int  index_rec_get(struct index *, const char *id, struct rec *out);
 int  index_rec_find_call(struct index *, const char *call_id, const char *from_tag,
                          int64_t start_ns, struct rec *out);
-int  index_rec_seal(struct index *, const struct rec *);   /* state, end, duration, codecs, container, sha256, size */
+/* Sets state sealed and end, duration, codecs, container, sha256, size,
+ * fail_reason (early-seal note), sealed_at (now if 0). */
+int  index_rec_seal(struct index *, const struct rec *);
 int  index_rec_fail(struct index *, const char *id, const char *reason);
 /* Calls cb for every recording in state st (e.g. "recording"); stops on non-zero. */
 int  index_rec_each_state(struct index *, const char *st, int (*cb)(void *, const struct rec *), void *arg);

@@ -343,6 +343,7 @@ main(int argc, char **argv)
 	cmd = argv[1];
 	sub_argc = argc - 1;
 	sub_argv = argv + 1;
+	umask(077);                  /* every file the vault makes is its own: keys, index, WAL */
 	if (sodium_init() < 0)
 		fatal_f("libsodium init failed");
 	log_init("threatrec-vault", LOG_LVL_INFO, 0);

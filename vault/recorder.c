@@ -478,8 +478,8 @@ recorder_mark(struct recorder *rc, const struct recorder_mark_req *q, struct rec
 	out->gen = c.gen;
 	if ((r = index_rec_insert(rc->ix, out)) != 0)
 		goto out;
-	dj = json_pack("{s:s, s:s, s:i, s:i, s:s}", "call_id", out->call_id, "how", out->how,
-	               "slot", (int)slot, "gen", (int)c.gen, "note", out->note);
+	dj = json_pack("{s:s, s:s, s:I, s:I, s:s}", "call_id", out->call_id, "how", out->how,
+	               "slot", (json_int_t)slot, "gen", (json_int_t)c.gen, "note", out->note);
 	txt = dj ? json_dumps(dj, JSON_COMPACT) : NULL;
 	snprintf(detail, sizeof detail, "%s", txt ? txt : "");
 	if ((r = audit_append(rc->au, out->marked_by, "mark", out->id, detail)) != 0) {
@@ -575,7 +575,9 @@ job_step(struct recorder *rc, struct job *j)
 			return;
 	}
 	if (!j->it_ok) {
-		if ((r = ring_call_read(rc->ring, j->r.slot, &c)) != 0 || c.gen != j->r.gen) {
+		if ((r = ring_call_read(rc->ring, j->r.slot, &c)) == TR_ERR_AGAIN)
+			return;                 /* the writer is busy with the slot: next tick */
+		if (r != 0 || c.gen != j->r.gen) {
 			fail_job(rc, j, "no longer in memory");
 			return;
 		}
@@ -694,6 +696,10 @@ recorder_seal_all(struct recorder *rc, const char *why)
 			continue;
 		snprintf(j->force_reason, sizeof j->force_reason, "%s", why);
 		job_step(rc, j);
+		/* the ring goes away: a job that could not seal now must not
+		 * outlive it (its iterator points into the old mapping) */
+		if (j->used)
+			fail_job(rc, j, why);
 	}
 }
 
@@ -712,9 +718,9 @@ mark_entry(const struct rec *r, uint64_t packets, const char *state)
 {
 	char ts[32];
 	index_iso8601(r->marked_at_ns, ts);
-	return json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:s, s:s, s:I, s:s}",
+	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:I, s:s}",
 		"recording", r->id, "call_id", r->call_id, "from_tag", r->from_tag,
-		"slot", (int)r->slot, "gen", (int)r->gen, "marked_by", r->marked_by,
+		"slot", (json_int_t)r->slot, "gen", (json_int_t)r->gen, "marked_by", r->marked_by,
 		"marked_at", ts, "how", r->how, "packets", (json_int_t)packets, "state", state);
 }
 

@@ -45,6 +45,7 @@ struct server {
 	struct notify *nt;
 	struct ring *ring;
 	ino_t ring_ino;
+	int attach_err, attach_errno;     /* last attach failure, logged once */
 	int lfd;
 	struct client cl[SERVER_CLIENTS_MAX];
 	uint64_t proto_errors, refused, requests;
@@ -483,7 +484,6 @@ strings_ok(uint32_t type, const union req_msg *m)
 #undef S
 }
 
-
 static const struct server_rule *
 rule_of(uint32_t type)
 {
@@ -680,6 +680,7 @@ static void
 ring_watch(struct server *s)
 {
 	ino_t ino;
+	int r;
 
 	if (s->ring != NULL) {
 		ino = shm_ino(s->c->ring);
@@ -693,10 +694,19 @@ ring_watch(struct server *s)
 		ring_close(s->ring);
 		s->ring = NULL;
 	}
-	if (ring_attach(s->c->ring, RING_ATTACH_MARKS, &s->ring) != 0) {
+	if ((r = ring_attach(s->c->ring, RING_ATTACH_MARKS, &s->ring)) != 0) {
+		int e = r == TR_ERR_SYS ? errno : 0;
+		/* once per distinct reason, not every second */
+		if (r != s->attach_err || e != s->attach_errno)
+			log_warn_f("cannot attach ring %s (with its mark words): %s%s%s", s->c->ring,
+			           tr_strerror(r), e ? ": " : "", e ? strerror(e) : "");
+		s->attach_err = r;
+		s->attach_errno = e;
 		s->ring = NULL;
 		return;
 	}
+	s->attach_err = 0;
+	s->attach_errno = 0;
 	s->ring_ino = shm_ino(s->c->ring);
 	log_info_f("attached ring %s (%u slots)", s->c->ring, ring_slots(s->ring));
 	recorder_set_ring(s->rc, s->ring);

@@ -219,6 +219,8 @@ json_t *live_call_json(const struct ring_call *c, uint32_t slot, uint64_t markwo
 	ok &= json_object_set_new(o, "caller", ring_str(c->caller, sizeof(c->caller))) == 0;
 	ok &= json_object_set_new(o, "callee", ring_str(c->callee, sizeof(c->callee))) == 0;
 	ok &= json_object_set_new(o, "agent", ring_str(c->agent, sizeof(c->agent))) == 0;
+	ok &= json_object_set_new(o, "caller_asserted",
+	    ring_str(c->caller_asserted, sizeof(c->caller_asserted))) == 0;
 	ok &= json_object_set_new(o, "state", json_string(state_name(c->state))) == 0;
 	ok &= json_object_set_new(o, "end_reason", c->end_reason ?
 	                          json_string(end_name(c->end_reason)) : json_null()) == 0;

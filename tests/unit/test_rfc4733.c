@@ -129,6 +129,15 @@ test_detector(void)
 	ASSERT_INT_EQ(rfc4733_det_feed(&d, 100 + 4000, ev(7, 0, 160), 4, &e), 1);
 	TEST_DONE();
 
+	TEST_START("a new timeline far behind (SSRC change) is not taken as reordering");
+	rfc4733_det_init(&d);
+	ASSERT_INT_EQ(rfc4733_det_feed(&d, 2000000000u, ev(10, 1, 800), 4, &e), 1);
+	ASSERT_INT_EQ(rfc4733_det_feed(&d, 2000000000u - 96000u, ev(9, 1, 800), 4, &e), 0);
+	ASSERT_INT_EQ(rfc4733_det_feed(&d, 1000000000u, ev(9, 0, 160), 4, &e), 1);
+	ASSERT_INT_EQ(e, 9);
+	ASSERT_INT_EQ(rfc4733_det_feed(&d, 1000000000u, ev(9, 1, 800), 4, &e), 0);
+	TEST_DONE();
+
 	TEST_START("bad payload");
 	ASSERT_INT_EQ(rfc4733_det_feed(&d, 100, pl, 2, &e), TR_ERR_SHORT);
 	TEST_DONE();

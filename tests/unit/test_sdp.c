@@ -57,19 +57,23 @@ static void test_media_level_ipv6_mux(void)
 		"m=audio 0 RTP/AVP 0\n"
 		"m=audio 5004 RTP/AVP 0\na=inactive\n"
 		"m=audio 5006 RTP/AVP 0\nc=IN IP4 0.0.0.0\n"
-		"m=image 5008 udptl t38\n";
+		"m=image 5008 udptl t38\n"
+		"m=audio 5010 RTP/AVP 0\nc=IN IP6 [2001:db8::8]\n";
 
 	TEST_START("media-level IPv6 c=, opus, rtcp-mux, LF line ends; port 0, inactive, hold, T.38");
 	ASSERT_INT_EQ(parse(s, &i), 0);
-	ASSERT_INT_EQ(i.n_streams, 1);
+	ASSERT_INT_EQ(i.n_streams, 2);
+	ASSERT_INT_EQ(i.streams[1].port, 5010);
+	ASSERT_INT_EQ(i.streams[1].addr[15], 8);
 	ASSERT_INT_EQ(i.streams[0].family, 6);
 	inet_pton(AF_INET6, "2001:db8::7", a);
 	ASSERT_MEM_EQ(i.streams[0].addr, a, 16);
 	ASSERT_INT_EQ(i.streams[0].port, 5000);
 	ASSERT_INT_EQ(i.streams[0].rtcp_mux, 1);
 	ASSERT_INT_EQ(i.streams[0].rtcp_port, 5000);
-	ASSERT_INT_EQ(i.n_pt, 1);          /* ignored m= lines add no types */
+	ASSERT_INT_EQ(i.n_pt, 2);          /* ignored m= lines add no types */
 	ASSERT_STR_EQ(i.pt[0].name, "opus");
+	ASSERT_STR_EQ(i.pt[1].name, "PCMU");
 	ASSERT_INT_EQ(i.pt[0].clock_rate, 48000);
 	ASSERT_INT_EQ(i.pt[0].channels, 2);
 	ASSERT_INT_EQ(i.n_ignored, 3);

@@ -54,7 +54,7 @@ socket = $S
 grace = 300ms
 tick = 50ms
 notify_command = $T/notify.sh
-notify_timeout = 5s
+notify_timeout = 1s
 login_fail_max = 5
 # the file lets anyone connect, so that the uid check (SO_PEERCRED) is what refuses
 socket_mode = 0666
@@ -192,12 +192,24 @@ rf end "$S4" >/dev/null
 ID4=$("$C" "$S" list "$I" caller=5005 | jget '["recordings"][0]["id"]')
 check "phone-marked call sealed" wait_state "$I" "$ID4" sealed
 
-# --- stop a live recording ---
+# --- stop a live recording (while notify_command hangs: it must not matter) ---
+cp "$T/notify.sh" "$T/notify.ok"
+printf '#!/bin/sh\nexec sleep 30\n' > "$T/notify.sh"
 read -r S5 G5 <<<"$(rf call c5@test 1001 2002 1001)"
 rf rtp "$S5" 20 >/dev/null
 ID5=$("$C" "$S" mark "$SAM" "$S5" "$G5" c5@test | jget '["recording"]')
 check "supervisor stops a live recording" bash -c "'$C' '$S' stop '$SAM' '$ID5' | grep -q '{}'"
 check "stopped recording sealed while the call goes on" wait_state "$I" "$ID5" sealed
+sleep 1.3
+check "the hanging notify_command was killed after notify_timeout and counted" bash -c "'$C' '$S' status '$I' | grep -q '\"failed\":1'"
+cp "$T/notify.ok" "$T/notify.sh"
+
+# --- several clients: one stuck half-way through a frame blocks nobody ---
+python3 -c "import socket,time; s=socket.socket(socket.AF_UNIX); s.connect('$S'); s.send(b'1234567'); time.sleep(3)" &
+HOLD=$!
+sleep 0.3
+check "a client stuck inside a frame does not block the others" bash -c "timeout 2 '$C' '$S' status '$I' | grep -q '\"vault\"'"
+kill "$HOLD" 2>/dev/null; wait "$HOLD" 2>/dev/null   # its EOF inside a frame: protocol error no. 1
 
 # --- protocol errors: each closes the connection, never the vault ---
 check "unknown type -> connection closed" bash -c "'$C' '$S' raw 77 16 | grep -q CLOSED"
@@ -205,7 +217,7 @@ check "wrong size for IPC_STATUS -> closed" bash -c "'$C' '$S' raw 12 10 | grep 
 check "reply type as request -> closed" bash -c "'$C' '$S' raw 100 0 | grep -q CLOSED"
 check "length over IPC_PAYLOAD_MAX -> closed" bash -c "'$C' '$S' badlen | grep -q CLOSED"
 check "string without NUL -> closed" bash -c "'$C' '$S' nonul x | grep -q CLOSED"
-check "vault alive after protocol errors" bash -c "kill -0 $VPID && '$C' '$S' status '$I' | grep -q '\"protocol_errors\":5'"
+check "vault alive after protocol errors" bash -c "kill -0 $VPID && '$C' '$S' status '$I' | grep -q '\"protocol_errors\":6'"
 check "protocol errors are audited" bash -c "[ \"\$('$C' '$S' audit '$ADM' | grep -o '\"action\":\"protocol_error\"' | wc -l)\" -ge 5 ]"
 
 # --- the wrong peer uid ---
@@ -224,6 +236,16 @@ fi
 for _ in 1 2 3 4 5; do "$C" "$S" login sam wrong-pass-x 10.9.9.9 >/dev/null; done
 check "after 5 failures the right password is throttled (429)" bash -c "'$C' '$S' login sam sam-pass-123 10.9.9.9 | grep -q '^ERR 429'"
 check "bad logins are audited" bash -c "[ \"\$('$C' '$S' audit '$ADM' | grep -o '\"action\":\"login_failed\"' | wc -l)\" -ge 5 ]"
+for _ in $(seq 60); do "$C" "$S" login sam wrong-pass-x 10.9.9.9 >/dev/null; done
+"$C" "$S" audit "$ADM" > "$T/audit.out"
+check "a reply over 16 KiB comes as a sealed memfd with a JSON descriptor" python3 - "$T/audit.out" <<'PY'
+import json, sys
+lines = open(sys.argv[1]).read().split("\n")
+assert lines[0].startswith("FD "), lines[0][:80]
+d = json.loads(lines[0][3:]); assert d["content_type"] == "application/json" and d["size"] > 16384
+a = json.loads(lines[1]); assert a["total"] >= 60 and len(lines[1].encode()) == d["size"]
+assert sum(1 for r in a["audit"] if r["action"] == "login_throttled") >= 60
+PY
 check "admin adds a user over IPC" bash -c "'$C' '$S' useradd '$ADM' carol carol-pass-1 3 | grep -q '{}'"
 check "investigator cannot add users (403)" bash -c "'$C' '$S' useradd '$I' dave dave-pass-12 4 | grep -q '^ERR 403'"
 
@@ -272,6 +294,7 @@ for root, _, files in os.walk(sys.argv[2]):
             assert p not in data, f
 PY
 
+check "nothing under the storage folder is open to group or others" bash -c "[ -z \"\$(find '$T/store' -perm /077)\" ]"
 kill "$VPID"; wait "$VPID" 2>/dev/null; VPID=""
 F1=$(sqlite3 "$T/store/index.db" "select container from recordings where id='$ID1'")
 check "offline: the authority key decrypts a container to the same pcap" bash -c "

@@ -80,6 +80,13 @@ roundtrip(int fd, uint32_t type, const void *p, size_t n, const char *outfile)
 			if (f)
 				fclose(f);
 		}
+		if (rfd >= 0 && outfile == NULL) {       /* a large JSON reply: print it */
+			char buf[65536];
+			ssize_t k;
+			while ((k = read(rfd, buf, sizeof buf)) > 0)
+				fwrite(buf, 1, (size_t)k, stdout);
+			printf("\n");
+		}
 		if (rfd >= 0)
 			close(rfd);
 		return 0;
