@@ -24,6 +24,8 @@
 
 #define RING_HDR_SIZE   4096u
 #define RING_SEQ_TRIES  1000
+#define RING_CHUNK_PAD  64u      /* bytes between chunks: see ring_stride() */
+#define RING_PREFETCH   256u     /* bytes of a call's next record prefetched for writing */
 
 /* The first page of the object. Fixed fields are written once by
  * ring_create before any reader can map the object. */
@@ -96,10 +98,19 @@ ring_slot(const struct ring *r, uint32_t i)
 	return (struct ring_call *)(r->base + r->hdr->off_slots + (uint64_t)i * sizeof(struct ring_call));
 }
 
+/* Chunks lie chunk_size + RING_CHUNK_PAD apart: with a power-of-two
+ * stride the headers and write positions of all live calls would share a
+ * handful of cache sets (calls of one codec fill their chunks in step). */
+static inline uint64_t
+ring_stride(uint32_t chunk_size)
+{
+	return (uint64_t)chunk_size + RING_CHUNK_PAD;
+}
+
 static inline struct ring_chunk *
 ring_chunk_at(const struct ring *r, uint32_t i)
 {
-	return (struct ring_chunk *)(r->base + r->hdr->off_chunks + (uint64_t)i * r->hdr->chunk_size);
+	return (struct ring_chunk *)(r->base + r->hdr->off_chunks + (uint64_t)i * ring_stride(r->hdr->chunk_size));
 }
 
 static inline uint8_t *
@@ -236,7 +247,7 @@ ring_create(const struct ring_conf *conf, struct ring **ringp)
 {
 	struct ring *r = NULL;
 	uint64_t page, off_marks, off_slots, off_chunks, total, n_chunks, marks_len;
-	int fd = -1, mfd = -1, rv = TR_ERR_CONFIG, saved = 0;
+	int fd = -1, mfd = -1, rv = TR_ERR_CONFIG, saved = 0, locked;
 	char mname[160];
 
 	*ringp = NULL;
@@ -251,7 +262,7 @@ ring_create(const struct ring_conf *conf, struct ring **ringp)
 	marks_len = ring_round_up((uint64_t)conf->slots * sizeof(uint64_t), page);
 	off_slots = ring_round_up(RING_HDR_SIZE, page);
 	off_chunks = ring_round_up(off_slots + (uint64_t)conf->slots * sizeof(struct ring_call), page);
-	total = off_chunks + n_chunks * conf->chunk_size;
+	total = off_chunks + n_chunks * ring_stride(conf->chunk_size);
 
 	rv = TR_ERR_NOMEM;
 	if ((r = calloc(1, sizeof *r)) == NULL)
@@ -301,9 +312,25 @@ ring_create(const struct ring_conf *conf, struct ring **ringp)
 	r->marks_separate = 1;
 	r->marks_len = marks_len;
 	r->map_len = total;
-	if (conf->mlock && mlock(r->base, total) != 0)
+	if (conf->mlock && mlock(r->base, total) != 0) {
 		log_warn_f("mlock of %llu bytes failed: %s (ring may be swapped)",
 		    (unsigned long long)total, strerror(errno));
+		locked = 0;
+	} else
+		locked = conf->mlock;
+	/* A shared ring is populated now, as mlock does: every page of it is
+	 * written sooner or later, first-touch faults in the capture loop cost
+	 * about as much as the rest of the packet path (docs/performance.md),
+	 * and a /dev/shm too small for the ring fails here rather than with
+	 * SIGBUS in the middle of a capture. The decoder's private ring is
+	 * sized for the worst case and stays lazy. */
+	if (!r->anon && !locked && madvise(r->base, total, MADV_POPULATE_WRITE) != 0 &&
+	    errno != EINVAL) {
+		log_err_f("ring %s: cannot populate %llu bytes of shared memory: %s",
+		    conf->name, (unsigned long long)total, strerror(errno));
+		rv = TR_ERR_NOMEM;
+		goto out;
+	}
 	(void)madvise(r->base, total, MADV_DONTDUMP);
 	r->hdr = (struct ring_hdr *)r->base;
 	r->hdr->version = RING_VERSION;
@@ -380,7 +407,7 @@ ring_attach(const char *name, int flags, struct ring **ringp)
 	    h.chunk_size < RING_CHUNK_MIN || h.chunk_size > RING_CHUNK_MAX ||
 	    h.off_marks != 0 || h.off_slots < RING_HDR_SIZE ||
 	    h.off_chunks < h.off_slots + (uint64_t)h.slots * sizeof(struct ring_call) ||
-	    h.off_chunks + (uint64_t)h.n_chunks * h.chunk_size > h.total_size)
+	    h.off_chunks + (uint64_t)h.n_chunks * ring_stride(h.chunk_size) > h.total_size)
 		goto out;
 	rv = TR_ERR_SYS;
 	r->base = mmap(NULL, h.total_size, PROT_READ, MAP_SHARED, fd, 0);
@@ -753,6 +780,14 @@ ring_call_append(struct ring *r, uint32_t s, const struct ring_rec *rec, const u
 		memcpy(d + sizeof *rec, bytes, rec->caplen);
 		t->n_rec++;
 		__atomic_store_n(&t->used, t->used + need, __ATOMIC_RELEASE);
+		/* The next record of this call lands right behind this one, but
+		 * only after the other calls' packets: ask for those lines now
+		 * (for writing), so that the copy then hits the cache instead of
+		 * stalling the next serialising instruction on a store miss. */
+		d += need;
+		if (t->used + RING_PREFETCH <= ring_chunk_cap(r))
+			for (uint32_t o = 0; o < RING_PREFETCH; o += 64)
+				__builtin_prefetch(d + o, 1, 3);
 	}
 	ring_seq_begin(c);
 	c->n_packets++;

@@ -7,7 +7,7 @@ set -u
 cd "$(dirname "$0")/.."
 export B="${B:-build}"
 export TZ=UTC
-suites="${SUITES:-unit fuzz golden corpus vault webui e2e live browser}"
+suites="${SUITES:-unit fuzz config golden corpus vault webui e2e live browser}"
 total_p=0 total_f=0 total_s=0 failed_suites=""
 for s in $suites; do
 	script="tests/$s/run.sh"

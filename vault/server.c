@@ -246,6 +246,8 @@ h_logout(struct req *q)
 	reply_json(q, json_object());
 }
 
+static void ring_watch(struct server *s);
+
 static void
 h_mark(struct req *q)
 {
@@ -263,6 +265,10 @@ h_mark(struct req *q)
 	mr.how = "web";
 	mr.note = m->note;
 	mr.only_ext = q->u.role == IPC_ROLE_AGENT ? q->u.extension : NULL;
+	/* the sniffer may have created the ring since the last periodic look:
+	 * a mark must not fail just because the watch timer has not fired */
+	if (q->s->ring == NULL)
+		ring_watch(q->s);
 	r = recorder_mark(q->s->rc, &mr, &out, &existing);
 	if (r != 0) {
 		audit_append(q->s->au, q->u.name, "mark_refused", m->call_id, tr_strerror(r));
@@ -370,7 +376,7 @@ h_export(struct req *q)
 	}
 	/* pad = 1: the web UI asks in order to play it in the browser */
 	snprintf(detail, sizeof detail, "{\"kind\":\"%s\",\"size\":%llu}", kind, (unsigned long long)out.size);
-	audit_append(q->s->au, q->u.name, m->pad == 1 ? "playback" : "download", r.id, detail);
+	audit_append(q->s->au, q->u.name, m->playback == 1 ? "playback" : "download", r.id, detail);
 	reply_fd(q, out.fd, out.size, out.content_type, out.filename);
 }
 

@@ -4,11 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <pwd.h>
+#include <stdint.h>
 #include "conf.h"
 #include "err.h"
 #include "vconf.h"
 
-/* peer_uids = 1000 1001 ... (numeric uids, blank or comma separated) */
+/* peer_uids = threatrec-webui 1001 ... (user names or numeric uids, blank
+ * or comma separated; names are looked up when the config is read) */
 static int
 parse_uids(void *dst, const char *value, char *err, size_t errlen)
 {
@@ -25,8 +28,25 @@ parse_uids(void *dst, const char *value, char *err, size_t errlen)
 			continue;
 		}
 		v = strtoul(p, &end, 10);
-		if (end == p || v > 0x7fffffffUL) {
-			snprintf(err, errlen, "peer_uids must be numeric uids, not \"%s\"", value);
+		if (end == p || (*end != '\0' && *end != ' ' && *end != ',' && *end != '\t')) {
+			/* a user name */
+			char name[64];
+			size_t n = strcspn(p, " ,\t");
+			struct passwd *pw;
+			if (n >= sizeof name) {
+				snprintf(err, errlen, "peer_uids: user name too long in \"%s\"", value);
+				goto out;
+			}
+			memcpy(name, p, n);
+			name[n] = '\0';
+			if ((pw = getpwnam(name)) == NULL) {
+				snprintf(err, errlen, "peer_uids: no such user \"%s\"", name);
+				goto out;
+			}
+			v = pw->pw_uid;
+			end = (char *)(uintptr_t)(p + n);
+		} else if (v > 0x7fffffffUL) {
+			snprintf(err, errlen, "peer_uids: uid %lu out of range", v);
 			goto out;
 		}
 		if (c->n_peer_uids >= VCONF_UIDS_MAX) {

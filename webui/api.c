@@ -529,6 +529,7 @@ static enum MHD_Result h_export(struct api_env *e, const struct api_req *rq,
 	token_msg(s, rq, &m.t);
 	memcpy(m.id, id, strnlen(id, sizeof(m.id) - 1));   /* req_is_rec_id: <= 47 chars */
 	m.kind = kind;
+	m.playback = attach ? 0 : 1;
 	if (vault_call(e, rq, IPC_REC_EXPORT, &m, sizeof(m), &rep, &ret) != 0)
 		goto out;
 	if (rep.type != IPC_R_FD || (fd = ipc_client_take_fd(&rep)) < 0 || fstat(fd, &st) != 0 ||

@@ -176,7 +176,7 @@ main(int argc, char **argv)
 		snprintf(m.id, sizeof m.id, "%s", argv[4]);
 		m.kind = !strcmp(argv[5], "wav") ? IPC_EXPORT_WAV : !strcmp(argv[5], "pcap") ? IPC_EXPORT_PCAP :
 		         IPC_EXPORT_EVIDENCE;
-		m.pad = argc > 7 && !strcmp(argv[7], "play") ? 1 : 0;
+		m.playback = argc > 7 && !strcmp(argv[7], "play") ? 1 : 0;
 		return roundtrip(fd, IPC_REC_EXPORT, &m, sizeof m, argv[6]);
 	}
 	if (!strcmp(cmd, "useradd") && argc >= 7) {

@@ -124,6 +124,8 @@
       .then(function () { $('login-button').disabled = false; });
   });
   $('logout').addEventListener('click', function () {
+    // nothing of this user's session may stay on screen for the next one
+    $('toast').textContent = '';
     api('POST', '/api/logout').catch(function () {}).then(function () { location.hash = ''; showLogin(); });
   });
 
