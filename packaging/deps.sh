@@ -8,8 +8,13 @@ want=""
 for g in "$@"; do
 	case "$g" in
 	build) want="$want build-essential pkg-config libpcap-dev libosip2-dev libsndfile1-dev libsodium-dev libsqlite3-dev sqlite3 libmicrohttpd-dev libjansson-dev" ;;
-	test) want="$want tshark python3 sox clang libclang-rt-14-dev iproute2 sip-tester tcpdump procps psmisc" ;;
-	browser) want="$want chromium nodejs npm" ;;
+	test) want="$want tshark python3 sox clang libclang-rt-14-dev iproute2 sip-tester tcpdump procps psmisc curl util-linux minisign" ;;
+	browser)
+		want="$want chromium"
+		# node and npm may come from another source (e.g. a nodejs package that
+		# bundles npm and conflicts with Debian's npm): only add what is missing
+		command -v node >/dev/null 2>&1 || want="$want nodejs"
+		command -v npm >/dev/null 2>&1 || want="$want npm" ;;
 	*) echo "deps.sh: unknown group $g (build, test, browser)" >&2; exit 2 ;;
 	esac
 done
