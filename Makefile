@@ -73,7 +73,7 @@ test check: deps
 # The whole suite again under ASan and UBSan, in its own build folder.
 asan asan-check: deps
 	$(MAKE) B=build-asan SANITIZER=address,undefined all
-	B=build-asan SUITES="unit fuzz golden corpus vault e2e" tests/run.sh
+	B=build-asan tests/run.sh
 
 # libFuzzer with clang: make fuzz FUZZ_SECONDS=60
 FUZZ_SECONDS ?= 30

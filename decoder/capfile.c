@@ -117,7 +117,8 @@ out:
 	return r;
 }
 
-int capfile_load(const char *path, struct ring **ringp, struct capfile_stats *st)
+static int capfile_load_filtered(const char *path, const char *call_id, struct ring **ringp,
+                                 struct capfile_stats *st)
 {
 	struct ring_conf rc;
 	struct engine_conf ec;
@@ -144,6 +145,7 @@ int capfile_load(const char *path, struct ring **ringp, struct capfile_stats *st
 	r = TR_ERR_NOMEM;
 	if (!(eng = engine_new(&ec, ring)))
 		goto out;
+	engine_set_filter(eng, call_id);
 	if ((r = capfile_feed(path, eng, st)) != 0)
 		goto out;
 	engine_finish(eng, st->t_last_ns);
@@ -153,4 +155,15 @@ out:
 	engine_free(eng);
 	ring_close(ring);
 	return r;
+}
+
+int capfile_load(const char *path, struct ring **ringp, struct capfile_stats *st)
+{
+	return capfile_load_filtered(path, NULL, ringp, st);
+}
+
+int capfile_load_call(const char *path, const char *call_id, struct ring **ringp,
+                      struct capfile_stats *st)
+{
+	return capfile_load_filtered(path, call_id, ringp, st);
 }

@@ -32,5 +32,10 @@ void capfile_ring_conf(struct ring_conf *, uint64_t file_size);
  * finishes the engine at the last packet's time. On success the caller
  * owns *ringp (ring_close). Returns as capfile_feed, or TR_ERR_NOMEM. */
 int capfile_load(const char *path, struct ring **ringp, struct capfile_stats *st);
+/* The same, but only the calls with this Call-ID get packet records (every
+ * call is still followed and listed, with metadata only): one call out of a
+ * large capture in the memory that call needs (engine_set_filter). */
+int capfile_load_call(const char *path, const char *call_id, struct ring **ringp,
+                      struct capfile_stats *st);
 
 #endif

@@ -238,7 +238,11 @@ static int cli_open(const struct cli_opts *o, struct ring **ringp)
 	fflush(stdout);
 	if ((saved = dup(STDOUT_FILENO)) >= 0)
 		dup2(STDERR_FILENO, STDOUT_FILENO);
-	r = capfile_load(o->file, ringp, &st);
+	/* one call out of a file: only that call's packets are kept */
+	if (o->call_id != NULL && !o->all)
+		r = capfile_load_call(o->file, o->call_id, ringp, &st);
+	else
+		r = capfile_load(o->file, ringp, &st);
 	fflush(stdout);
 	if (saved >= 0) {
 		dup2(saved, STDOUT_FILENO);

@@ -55,6 +55,7 @@ struct ct_call {
 	uint64_t t_challenge;
 	uint64_t t_linger;         /* ended: drop from the table after this capture time */
 	bool     dirty;            /* rc changed since the last ring_call_update */
+	bool     no_store;         /* engine filter: metadata only, no packet records */
 	struct ring_call rc;
 };
 

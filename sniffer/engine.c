@@ -60,6 +60,7 @@ struct eng_fragmap {
 	uint64_t serial;
 	uint32_t slot, gen;
 	uint8_t  kind, dir;
+	bool     no_store;                 /* the call is filtered out */
 };
 
 /* The frames that carried one UDP datagram: one frame, or all the
@@ -83,6 +84,8 @@ struct engine {
 	uint32_t fragmap_next;
 	uint64_t next_tick;
 	int      dlt;                      /* of the frame being handled */
+	bool     filter_on;                /* store only calls with Call-ID filter */
+	char     filter[RING_CALLID_MAX];
 	uint64_t sip_port_bits[65536 / 64];  /* conf.sip_ports as a bitmap */
 };
 
@@ -174,6 +177,12 @@ static void copy_str(char *dst, size_t n, const char *src)
 		l = n - 1;
 	memcpy(dst, src, l);
 	dst[l] = '\0';
+}
+
+void engine_set_filter(struct engine *e, const char *call_id)
+{
+	e->filter_on = call_id != NULL && call_id[0] != '\0';
+	copy_str(e->filter, sizeof(e->filter), e->filter_on ? call_id : "");
 }
 
 /* Whether the call's ring slot still holds this call: the ring may free an
@@ -297,6 +306,7 @@ static void fragmap_put(struct engine *e, uint64_t serial, const struct ct_call 
 	f->gen = c->gen;
 	f->kind = kind;
 	f->dir = dir;
+	f->no_store = c->no_store;
 }
 
 /* Stores the frames of one datagram with call c. */
@@ -322,7 +332,8 @@ static void call_store(struct engine *e, struct ct_call *c, const struct eng_fra
 			rec.l5_off = (uint16_t)fr->l5_off;
 			rec.l5_len = (uint16_t)l5_len;
 		}
-		(void)ring_call_append(e->ring, c->slot, &rec, f->bytes);
+		if (!c->no_store)
+			(void)ring_call_append(e->ring, c->slot, &rec, f->bytes);
 		if (f->ts_ns > c->rc.t_last)
 			c->rc.t_last = f->ts_ns;
 		if ((kind == RING_K_RTP || kind == RING_K_RTCP) && f->ts_ns > c->rc.t_last_media)
@@ -417,6 +428,7 @@ static struct ct_call *call_create(struct engine *e, const struct sip_msg *m,
 		e->st->rejects[RING_REJ_CALLS_FULL]++;
 		return NULL;
 	}
+	c->no_store = e->filter_on && strcmp(c->rc.call_id, e->filter) != 0;
 	c->rc.state = RING_ST_SETUP;
 	c->rc.t_first = ts;
 	c->rc.t_last = ts;
@@ -688,6 +700,8 @@ static void late_dup(struct engine *e, const struct ipfrag_done *done)
 		e->st->rejects[RING_REJ_FRAG]++;
 		return;
 	}
+	if (f->no_store)
+		return;
 	memset(&rec, 0, sizeof(rec));
 	rec.ts_ns = done->frames[0].ts_ns;
 	rec.caplen = done->frames[0].caplen;

@@ -42,6 +42,14 @@ void engine_conf_init(struct engine_conf *c);
 struct engine *engine_new(const struct engine_conf *, struct ring *ring);
 void engine_free(struct engine *);            /* NULL-safe */
 
+/* Restricts what is stored: from now on only calls whose Call-ID is
+ * call_id (as the ring keeps it: truncated to RING_CALLID_MAX - 1 bytes)
+ * get packet records; every other dialog is still followed (SIP state,
+ * media endpoints, timers) and keeps its slot with metadata only, so the
+ * kept call is attributed exactly as without a filter. NULL or "" stores
+ * every call again. For the decoder's one-call loads. */
+void engine_set_filter(struct engine *, const char *call_id);
+
 /* Feeds one captured frame. Never fails on bad input: bad frames are counted
  * by reason in the ring header and skipped. */
 void engine_packet(struct engine *, uint64_t ts_ns, const uint8_t *frame,

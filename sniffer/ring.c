@@ -24,7 +24,6 @@
 
 #define RING_HDR_SIZE   4096u
 #define RING_SEQ_TRIES  1000
-#define RING_CHUNK_PAD  64u      /* bytes between chunks: see ring_stride() */
 #define RING_PREFETCH   256u     /* bytes of a call's next record prefetched for writing */
 
 /* The first page of the object. Fixed fields are written once by
@@ -41,14 +40,17 @@ struct ring_hdr {
 	uint32_t rec_hdr_size;     /* sizeof(struct ring_rec) */
 	uint64_t off_marks;
 	uint64_t off_slots;
-	uint64_t off_chunks;
+	uint64_t off_chdrs;        /* chunk headers, n_chunks x 32 bytes */
+	uint64_t off_chunks;       /* chunk data */
 	uint64_t total_size;
 	uint64_t grace_ns;
 	uint64_t created_ns;       /* wall clock */
 	struct ring_stats stats;
 };
 
-/* Header of every chunk; data follows up to chunk_size. `gen` is odd while
+/* Header of every chunk, in one dense array apart from the data (the
+ * writer touches the header of every live call's tail chunk per packet: a
+ * few pages, not one page per call). `gen` is odd while
  * the writer zeroes or re-owns the chunk; readers compare it before and
  * after copying. */
 struct ring_chunk {
@@ -98,31 +100,22 @@ ring_slot(const struct ring *r, uint32_t i)
 	return (struct ring_call *)(r->base + r->hdr->off_slots + (uint64_t)i * sizeof(struct ring_call));
 }
 
-/* Chunks lie chunk_size + RING_CHUNK_PAD apart: with a power-of-two
- * stride the headers and write positions of all live calls would share a
- * handful of cache sets (calls of one codec fill their chunks in step). */
-static inline uint64_t
-ring_stride(uint32_t chunk_size)
-{
-	return (uint64_t)chunk_size + RING_CHUNK_PAD;
-}
-
 static inline struct ring_chunk *
 ring_chunk_at(const struct ring *r, uint32_t i)
 {
-	return (struct ring_chunk *)(r->base + r->hdr->off_chunks + (uint64_t)i * ring_stride(r->hdr->chunk_size));
+	return (struct ring_chunk *)(r->base + r->hdr->off_chdrs) + i;
 }
 
 static inline uint8_t *
-ring_chunk_data(struct ring_chunk *c)
+ring_chunk_data(const struct ring *r, uint32_t i)
 {
-	return (uint8_t *)(c + 1);
+	return r->base + r->hdr->off_chunks + (uint64_t)i * r->hdr->chunk_size;
 }
 
 static inline uint32_t
 ring_chunk_cap(const struct ring *r)
 {
-	return r->hdr->chunk_size - (uint32_t)sizeof(struct ring_chunk);
+	return r->hdr->chunk_size;
 }
 
 static uint64_t
@@ -246,7 +239,7 @@ int
 ring_create(const struct ring_conf *conf, struct ring **ringp)
 {
 	struct ring *r = NULL;
-	uint64_t page, off_marks, off_slots, off_chunks, total, n_chunks, marks_len;
+	uint64_t page, off_marks, off_slots, off_chdrs, off_chunks, total, n_chunks, marks_len;
 	int fd = -1, mfd = -1, rv = TR_ERR_CONFIG, saved = 0, locked;
 	char mname[160];
 
@@ -261,8 +254,9 @@ ring_create(const struct ring_conf *conf, struct ring **ringp)
 	off_marks = 0;      /* the mark words are a separate object: <name>.marks */
 	marks_len = ring_round_up((uint64_t)conf->slots * sizeof(uint64_t), page);
 	off_slots = ring_round_up(RING_HDR_SIZE, page);
-	off_chunks = ring_round_up(off_slots + (uint64_t)conf->slots * sizeof(struct ring_call), page);
-	total = off_chunks + n_chunks * ring_stride(conf->chunk_size);
+	off_chdrs = ring_round_up(off_slots + (uint64_t)conf->slots * sizeof(struct ring_call), page);
+	off_chunks = ring_round_up(off_chdrs + n_chunks * sizeof(struct ring_chunk), page);
+	total = off_chunks + n_chunks * conf->chunk_size;
 
 	rv = TR_ERR_NOMEM;
 	if ((r = calloc(1, sizeof *r)) == NULL)
@@ -343,6 +337,7 @@ ring_create(const struct ring_conf *conf, struct ring **ringp)
 	r->hdr->rec_hdr_size = sizeof(struct ring_rec);
 	r->hdr->off_marks = off_marks;
 	r->hdr->off_slots = off_slots;
+	r->hdr->off_chdrs = off_chdrs;
 	r->hdr->off_chunks = off_chunks;
 	r->hdr->total_size = total;
 	r->hdr->grace_ns = conf->grace_ns;
@@ -406,8 +401,9 @@ ring_attach(const char *name, int flags, struct ring **ringp)
 	    h.total_size != (uint64_t)st.st_size || h.slots == 0 || h.slots > RING_SLOTS_MAX ||
 	    h.chunk_size < RING_CHUNK_MIN || h.chunk_size > RING_CHUNK_MAX ||
 	    h.off_marks != 0 || h.off_slots < RING_HDR_SIZE ||
-	    h.off_chunks < h.off_slots + (uint64_t)h.slots * sizeof(struct ring_call) ||
-	    h.off_chunks + (uint64_t)h.n_chunks * ring_stride(h.chunk_size) > h.total_size)
+	    h.off_chdrs < h.off_slots + (uint64_t)h.slots * sizeof(struct ring_call) ||
+	    h.off_chunks < h.off_chdrs + (uint64_t)h.n_chunks * sizeof(struct ring_chunk) ||
+	    h.off_chunks + (uint64_t)h.n_chunks * h.chunk_size > h.total_size)
 		goto out;
 	rv = TR_ERR_SYS;
 	r->base = mmap(NULL, h.total_size, PROT_READ, MAP_SHARED, fd, 0);
@@ -501,7 +497,7 @@ ring_chunk_release(struct ring *r, uint32_t ci)
 
 	__atomic_store_n(&c->gen, g + 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	memset(ring_chunk_data(c), 0, c->used);
+	memset(ring_chunk_data(r, ci), 0, c->used);
 	c->owner_slot = RING_NONE;
 	c->owner_gen = 0;
 	c->seq = 0;
@@ -775,7 +771,7 @@ ring_call_append(struct ring *r, uint32_t s, const struct ring_rec *rec, const u
 		ring_seq_end(c);
 	}
 	{
-		uint8_t *d = ring_chunk_data(t) + t->used;
+		uint8_t *d = ring_chunk_data(r, c->tail_chunk) + t->used;
 		memcpy(d, rec, sizeof *rec);
 		memcpy(d + sizeof *rec, bytes, rec->caplen);
 		t->n_rec++;
@@ -946,7 +942,7 @@ ring_iter_copy(struct ring_iter *it, uint32_t *nextp)
 	    (it->chunk_seq == RING_NONE || c->seq == it->chunk_seq) && used <= ring_chunk_cap(r)) {
 		uint32_t seq = c->seq;
 		if (used > it->used)
-			memcpy(it->buf + it->used, ring_chunk_data(c) + it->used, used - it->used);
+			memcpy(it->buf + it->used, ring_chunk_data(r, it->chunk) + it->used, used - it->used);
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		g2 = __atomic_load_n(&c->gen, __ATOMIC_RELAXED);
 		if (g1 == g2) {

@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #define RING_MAGIC            0x5452494e47303031ULL   /* "TRING001" */
-#define RING_VERSION          1
+#define RING_VERSION          2
 #define RING_CALLID_MAX       256   /* bytes incl. NUL; longer Call-IDs are truncated and flagged */
 #define RING_TAG_MAX          96
 #define RING_NUM_MAX          96    /* caller / callee / agent text */

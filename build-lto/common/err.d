@@ -1,0 +1,2 @@
+build-lto/common/err.o: common/err.c common/err.h
+common/err.h:

@@ -1,0 +1,3 @@
+build-lto/vault/notify.o: vault/notify.c common/log.h vault/notify.h
+common/log.h:
+vault/notify.h:
