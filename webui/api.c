@@ -212,6 +212,19 @@ static json_t *me_json(const struct api_session *s)
 	                 "extension", s->ext, "csrf", s->csrf);
 }
 
+/* Frees a parsed JSON body after wiping its "password" string in place. */
+static void body_free_wiped(json_t *body)
+{
+	const json_t *pw;
+
+	if (body == NULL)
+		return;
+	pw = json_object_get(body, "password");
+	if (json_is_string(pw))
+		sodium_memzero((void *)(uintptr_t)json_string_value(pw), json_string_length(pw));
+	json_decref(body);
+}
+
 static enum MHD_Result h_login(struct api_env *e, const struct api_req *rq)
 {
 	struct ipc_login *msg = NULL;
@@ -255,15 +268,7 @@ static enum MHD_Result h_login(struct api_env *e, const struct api_req *rq)
 	ret = me ? resp_json(rq->conn, 200, me, &o) : err(e, rq, 500, "out of memory");
 out:
 	sodium_free(msg);   /* wipes the password */
-	if (body != NULL) {
-		/* the password sits in the parsed body too */
-		const json_t *pw = json_object_get(body, "password");
-
-		if (json_is_string(pw))
-			sodium_memzero((void *)(uintptr_t)json_string_value(pw),
-			               json_string_length(pw));
-	}
-	json_decref(body);
+	body_free_wiped(body);     /* the password sits in the parsed body too */
 	json_decref(me);
 	sodium_memzero(&s, sizeof(s));
 	ipc_client_reply_clear(&rep);
@@ -613,14 +618,7 @@ static enum MHD_Result h_user_add(struct api_env *e, const struct api_req *rq,
 		goto out;
 	ret = ok_json(e, rq, 201, rep.json);
 out:
-	if (body != NULL) {
-		const json_t *pw = json_object_get(body, "password");
-
-		if (json_is_string(pw))
-			sodium_memzero((void *)(uintptr_t)json_string_value(pw),
-			               json_string_length(pw));
-	}
-	json_decref(body);
+	body_free_wiped(body);
 	sodium_free(m);
 	ipc_client_reply_clear(&rep);
 	return ret;
