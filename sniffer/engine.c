@@ -45,14 +45,8 @@
 
 /* Per-call state that only the engine needs, parallel to calltab indexes. */
 struct eng_call {
-	uint64_t te_mask[2];               /* telephone-event payload types (0..127) */
 	struct rfc4733_det det[2];         /* per direction */
 	struct rfc4733_code code[2];       /* per direction: digits of one party only */
-	/* last source checked for learning, per side of the matched endpoint:
-	 * with symmetric RTP both directions alternate, so one entry would miss */
-	uint8_t  learn_fam[2];
-	uint16_t learn_port[2];
-	uint8_t  learn_addr[2][16];
 };
 
 /* A reassembled datagram filed with a call, for its late duplicates. */
@@ -86,6 +80,9 @@ struct engine {
 	int      dlt;                      /* of the frame being handled */
 	bool     filter_on;                /* store only calls with Call-ID filter */
 	char     filter[RING_CALLID_MAX];
+	uint64_t sip_port_any;             /* bit (port & 63) of every SIP port: most
+	                                    * media ports are told apart here, without
+	                                    * touching the bitmap (8 KiB, not cached) */
 	uint64_t sip_port_bits[65536 / 64];  /* conf.sip_ports as a bitmap */
 };
 
@@ -128,6 +125,7 @@ struct engine *engine_new(const struct engine_conf *conf, struct ring *ring)
 		if (port == 0)
 			break;
 		e->sip_port_bits[port >> 6] |= 1ull << (port & 63);
+		e->sip_port_any |= 1ull << (port & 63);
 	}
 	n = e->conf.calls_max;
 	if (n > ring_slots(ring))
@@ -192,11 +190,22 @@ static bool call_alive(const struct engine *e, const struct ct_call *c)
 	return c->slot != CT_NONE && (uint32_t)(ring_mark_get(e->ring, c->slot) >> 32) == c->gen;
 }
 
+/* The packet times live in the call's hot fields; rc gets them before
+ * every publish (ring_call_update replaces the slot's times with rc's). */
+static void call_sync_times(struct ct_call *c)
+{
+	if (c->t_last > c->rc.t_last)
+		c->rc.t_last = c->t_last;
+	if (c->t_last_media > c->rc.t_last_media)
+		c->rc.t_last_media = c->t_last_media;
+}
+
 static void call_flush(struct engine *e, struct ct_call *c)
 {
 	if (!c->dirty)
 		return;
 	c->dirty = false;
+	call_sync_times(c);
 	if (call_alive(e, c))
 		(void)ring_call_update(e->ring, c->slot, &c->rc);
 }
@@ -334,10 +343,10 @@ static void call_store(struct engine *e, struct ct_call *c, const struct eng_fra
 		}
 		if (!c->no_store)
 			(void)ring_call_append(e->ring, c->slot, &rec, f->bytes);
-		if (f->ts_ns > c->rc.t_last)
-			c->rc.t_last = f->ts_ns;
-		if ((kind == RING_K_RTP || kind == RING_K_RTCP) && f->ts_ns > c->rc.t_last_media)
-			c->rc.t_last_media = f->ts_ns;
+		if (f->ts_ns > c->t_last)
+			c->t_last = f->ts_ns;
+		if ((kind == RING_K_RTP || kind == RING_K_RTCP) && f->ts_ns > c->t_last_media)
+			c->t_last_media = f->ts_ns;
 	}
 	if (fr->serial != 0)
 		fragmap_put(e, fr->serial, c, kind, dir);
@@ -345,9 +354,8 @@ static void call_store(struct engine *e, struct ct_call *c, const struct eng_fra
 
 /* ------------------------------------------------------------ SIP */
 
-static void pt_merge(struct engine *e, struct ct_call *c, const struct sdp_info *info)
+static void pt_merge(struct ct_call *c, const struct sdp_info *info)
 {
-	struct eng_call *x = &e->x[c->idx];
 	uint32_t i, j;
 
 	for (i = 0; i < info->n_pt; i++) {
@@ -364,7 +372,7 @@ static void pt_merge(struct engine *e, struct ct_call *c, const struct sdp_info 
 			c->dirty = true;
 		}
 		if (p->pt < 128 && ascii_ieq(p->name, "telephone-event"))
-			x->te_mask[p->pt >> 6] |= 1ull << (p->pt & 63);
+			c->te_mask[p->pt >> 6] |= 1ull << (p->pt & 63);
 	}
 }
 
@@ -391,7 +399,7 @@ static void sdp_apply(struct engine *e, struct ct_call *c, const struct sip_msg 
 		calltab_media_add(e->ct, c, &rm);
 		agent_by_addr(e, c, side, s->family, s->addr);
 	}
-	pt_merge(e, c, &info);
+	pt_merge(c, &info);
 }
 
 /* The table is full: makes room by dropping the ended call whose linger
@@ -432,6 +440,7 @@ static struct ct_call *call_create(struct engine *e, const struct sip_msg *m,
 	c->rc.state = RING_ST_SETUP;
 	c->rc.t_first = ts;
 	c->rc.t_last = ts;
+	c->t_last = ts;
 	c->rc.link_type = (uint32_t)e->dlt;
 	if (m->call_id_trunc)
 		c->rc.flags |= RING_CF_CALLID_TRUNC;
@@ -592,15 +601,14 @@ static void te_event(struct engine *e, struct ct_call *c, const struct rtp_hdr *
 static void learn_src(struct engine *e, struct ct_call *c, const struct decap_pkt *pkt,
                       uint8_t matched_side)
 {
-	struct eng_call *x = &e->x[c->idx];
 	uint32_t k = matched_side == RING_SIDE_CALLER ? 0 : 1;
 
-	if (x->learn_fam[k] == pkt->family && x->learn_port[k] == pkt->sport &&
-	    memcmp(x->learn_addr[k], pkt->src, 16) == 0)
+	if (c->learn_fam[k] == pkt->family && c->learn_port[k] == pkt->sport &&
+	    memcmp(c->learn_addr[k], pkt->src, 16) == 0)
 		return;
-	x->learn_fam[k] = pkt->family;
-	x->learn_port[k] = pkt->sport;
-	memcpy(x->learn_addr[k], pkt->src, 16);
+	c->learn_fam[k] = pkt->family;
+	c->learn_port[k] = pkt->sport;
+	memcpy(c->learn_addr[k], pkt->src, 16);
 	(void)calltab_learn(e->ct, c, pkt->family, pkt->src, pkt->sport,
 	                    matched_side == RING_SIDE_CALLER ? RING_SIDE_CALLEE : RING_SIDE_CALLER);
 }
@@ -655,7 +663,7 @@ static bool media_packet(struct engine *e, uint64_t ts, const struct decap_pkt *
 		return true;
 	if (by_dst && !ep->learned)
 		learn_src(e, c, pkt, side);
-	if (h.pt < 128 && (e->x[c->idx].te_mask[h.pt >> 6] >> (h.pt & 63) & 1))
+	if (h.pt < 128 && (c->te_mask[h.pt >> 6] >> (h.pt & 63) & 1))
 		te_event(e, c, &h, dir, ts);
 	return true;
 }
@@ -664,7 +672,8 @@ static bool media_packet(struct engine *e, uint64_t ts, const struct decap_pkt *
 
 static bool is_sip_port(const struct engine *e, uint16_t port)
 {
-	return (e->sip_port_bits[port >> 6] >> (port & 63)) & 1;
+	return ((e->sip_port_any >> (port & 63)) & 1) &&
+	       ((e->sip_port_bits[port >> 6] >> (port & 63)) & 1);
 }
 
 static void udp_datagram(struct engine *e, uint64_t ts, const struct decap_pkt *pkt,
@@ -812,6 +821,7 @@ void engine_tick(struct engine *e, uint64_t now)
 				calltab_del(e->ct, c);
 			continue;
 		}
+		call_sync_times(c);
 		last = c->rc.t_last > c->rc.t_answer ? c->rc.t_last : c->rc.t_answer;
 		if (c->rc.state == RING_ST_SETUP && c->challenge_cseq != 0 &&
 		    now > c->t_challenge + e->conf.setup_timeout_ns)
