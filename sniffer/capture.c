@@ -7,6 +7,7 @@
 #include <time.h>
 #include <pcap/pcap.h>
 
+#include "clock.h"
 #include "capture.h"
 #include "err.h"
 #include "log.h"
@@ -21,22 +22,6 @@ struct capture {
 	uint64_t drops;
 	char     errbuf[PCAP_ERRBUF_SIZE];
 };
-
-static uint64_t
-capture_wall_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t
-capture_mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static int
 capture_open_file(struct capture *c, char *err, size_t errlen)
@@ -170,7 +155,7 @@ capture_pace_wait(const struct capture *c, uint64_t mono_start, uint64_t off, vo
 	uint64_t due = mono_start + (uint64_t)((double)off / c->conf.pace);
 
 	while (!*stop) {
-		uint64_t now = capture_mono_ns(), wait;
+		uint64_t now = tr_mono_ns(), wait;
 		struct timespec ts;
 		if (now >= due)
 			return;
@@ -189,7 +174,7 @@ capture_run_file(struct capture *c, capture_cb cb, capture_tick_cb tick, void *a
 {
 	struct pcap_pkthdr *h;
 	const u_char *data;
-	uint64_t first = 0, last = 0, mono0 = capture_mono_ns(), wall0 = capture_wall_ns();
+	uint64_t first = 0, last = 0, mono0 = tr_mono_ns(), wall0 = tr_wall_ns();
 	uint64_t shift = 0, last_tick = 0;
 	int rv, have_first = 0;
 
@@ -270,7 +255,7 @@ capture_run_live(struct capture *c, capture_cb cb, capture_tick_cb tick, void *a
 			return TR_ERR_SYS;
 		}
 		{
-			uint64_t now = capture_wall_ns();
+			uint64_t now = tr_wall_ns();
 			if (tick != NULL && now - last_tick >= 200000000ULL) {
 				tick(arg, now);
 				last_tick = now;

@@ -803,7 +803,6 @@ void engine_packet(struct engine *e, uint64_t ts_ns, const uint8_t *frame,
 
 void engine_tick(struct engine *e, uint64_t now)
 {
-	struct timespec tv;
 	struct ct_call *c;
 	uint64_t last;
 	uint32_t i;
@@ -839,8 +838,6 @@ void engine_tick(struct engine *e, uint64_t now)
 	}
 	ipfrag_expire(e->frag, now);
 	ring_expire(e->ring, now);
-	if (clock_gettime(CLOCK_REALTIME, &tv) == 0)
-		e->st->heartbeat = (uint64_t)tv.tv_sec * NS_PER_S + (uint64_t)tv.tv_nsec;
 }
 
 void engine_finish(struct engine *e, uint64_t now)

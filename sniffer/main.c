@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <jansson.h>
 
+#include "clock.h"
 #include "capture.h"
 #include "conf.h"
 #include "engine.h"
@@ -182,14 +183,6 @@ snf_signal(int sig)
 	snf_stop = 1;
 }
 
-static uint64_t
-snf_wall_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 static void
 snf_on_packet(void *arg, uint64_t ts, const uint8_t *frame, uint32_t caplen, uint32_t origlen, int dlt)
 {
@@ -204,7 +197,7 @@ snf_on_tick(void *arg, uint64_t now)
 {
 	struct snf_ctx *x = arg;
 	struct ring_stats *st = ring_stats_w(x->ring);
-	uint64_t wall = snf_wall_ns();
+	uint64_t wall = tr_wall_ns();
 
 	engine_tick(x->eng, now);
 	if (wall - x->last_heartbeat >= 500000000ULL) {
@@ -369,7 +362,6 @@ main(int argc, char **argv)
 	const char *conf_path = NULL, *ring_override = NULL, *iface = NULL, *file = NULL;
 	double pace = 0, t0, t1;
 	int ch, list = 0, loop = 0, hold = 0, verbose = 0, rv, nsets = 0, i;
-	struct timespec ts;
 
 	memset(&x, 0, sizeof x);
 	snf_conf_defaults(&x.conf);
@@ -464,6 +456,7 @@ main(int argc, char **argv)
 		capture_close(x.cap);
 		return 1;
 	}
+	__atomic_store_n(&ring_stats_w(x.ring)->heartbeat, tr_wall_ns(), __ATOMIC_RELAXED);
 	if ((rv = snf_drop_privileges(x.conf.user)) != 0)
 		fatal_fr(rv, "dropping privileges");
 	if ((x.eng = engine_new(&x.conf.eng, x.ring)) == NULL)
@@ -478,22 +471,20 @@ main(int argc, char **argv)
 	    (unsigned long long)(x.conf.ring_size >> 20), x.conf.ring_slots, iface ? iface : file,
 	    pace > 0 ? " (paced)" : "");
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	t0 = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	t0 = (double)tr_mono_ns() / 1e9;
 	rv = capture_run(x.cap, snf_on_packet, snf_on_tick, &x, &snf_stop);
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	t1 = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	t1 = (double)tr_mono_ns() / 1e9;
 	if (file != NULL && !snf_quit) {
 		engine_finish(x.eng, x.last_ts);
 		if (hold) {
 			/* Keep serving the ring: the capture clock runs on with the wall
 			 * clock, so grace expiry still happens. */
-			uint64_t w0 = snf_wall_ns();
+			uint64_t w0 = tr_wall_ns();
 			log_info_f("input ended; holding the ring until SIGTERM");
 			while (!snf_quit) {
 				struct timespec d = { 0, 200000000L };
 				nanosleep(&d, NULL);
-				snf_on_tick(&x, x.last_ts + (snf_wall_ns() - w0));
+				snf_on_tick(&x, x.last_ts + (tr_wall_ns() - w0));
 			}
 		}
 	}

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "err.h"
 #include "log.h"
 #include "ring.h"
@@ -122,14 +123,6 @@ static uint64_t
 ring_round_up(uint64_t v, uint64_t a)
 {
 	return (v + a - 1) / a * a;
-}
-
-static uint64_t
-ring_now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 uint32_t
@@ -341,7 +334,7 @@ ring_create(const struct ring_conf *conf, struct ring **ringp)
 	r->hdr->off_chunks = off_chunks;
 	r->hdr->total_size = total;
 	r->hdr->grace_ns = conf->grace_ns;
-	r->hdr->created_ns = ring_now_ns();
+	r->hdr->created_ns = tr_wall_ns();
 	r->hdr->stats.chunks_total = n_chunks;
 	r->hdr->stats.writer_pid = (uint64_t)getpid();
 	if ((rv = ring_wstate_new(conf->slots, (uint32_t)n_chunks, &r->w)) != 0)

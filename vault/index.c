@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "clock.h"
 #include "err.h"
 #include "log.h"
 #include "index.h"
@@ -38,9 +39,7 @@ static const char index_schema[] =
 int64_t
 index_now_ns(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+	return (int64_t)tr_wall_ns();
 }
 
 void

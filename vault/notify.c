@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/wait.h>
+#include "clock.h"
 #include "log.h"
 #include "notify.h"
 
@@ -25,14 +26,6 @@ struct notify {
 	struct notify_child kids[NOTIFY_CHILDREN_MAX];
 	uint64_t started, failed, skipped;
 };
-
-static int64_t
-mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 struct notify *
 notify_new(const char *command, uint64_t timeout_ns)
@@ -117,7 +110,7 @@ notify_mark(struct notify *n, const char *json)
 		log_warn_f("notify_command: short write to stdin");
 	close(p[1]);
 	slot->pid = pid;
-	slot->deadline_ns = mono_ns() + (int64_t)n->timeout_ns;
+	slot->deadline_ns = (int64_t)tr_mono_ns() + (int64_t)n->timeout_ns;
 	slot->killed = 0;
 	n->started++;
 }
@@ -125,7 +118,7 @@ notify_mark(struct notify *n, const char *json)
 void
 notify_tick(struct notify *n)
 {
-	int64_t now = mono_ns();
+	int64_t now = (int64_t)tr_mono_ns();
 	int i, st;
 
 	if (n == NULL)

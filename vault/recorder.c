@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <sodium.h>
 #include <jansson.h>
+#include "clock.h"
 #include "err.h"
 #include "log.h"
 #include "container.h"
@@ -59,14 +60,6 @@ remember(struct recorder *rc, const struct job *j, const char *state)
 	rc->recent[i] = j->r;
 	snprintf(rc->recent[i].state, sizeof rc->recent[i].state, "%s", state);
 	rc->recent_packets[i] = j->n_packets;
-}
-
-static int64_t
-mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * NS + ts.tv_nsec;
 }
 
 struct recorder *
@@ -604,8 +597,8 @@ job_step(struct recorder *rc, struct job *j)
 	}
 	if (c.state == RING_ST_ENDED) {
 		if (j->ended_seen_ns == 0)
-			j->ended_seen_ns = mono_ns();
-		if (mono_ns() - j->ended_seen_ns >= (int64_t)rc->c->grace_ns)
+			j->ended_seen_ns = (int64_t)tr_mono_ns();
+		if ((int64_t)tr_mono_ns() - j->ended_seen_ns >= (int64_t)rc->c->grace_ns)
 			snprintf(j->seal_reason, sizeof j->seal_reason, "call ended");
 	}
 	if (c.t_last > c.t_first && c.t_last - c.t_first >= rc->c->max_length_ns)

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <jansson.h>
+#include "clock.h"
 #include "err.h"
 #include "log.h"
 #include "ipc.h"
@@ -100,14 +101,6 @@ static const struct server_rule server_rules[] = {
 	{ IPC_USER_LIST,  sizeof(struct ipc_token),  ROLE(IPC_ROLE_ADMIN), h_user_list },
 	{ IPC_STATUS,     sizeof(struct ipc_token),  ROLES_ANY, h_status },
 };
-
-static int64_t
-mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * NS + ts.tv_nsec;
-}
 
 /* ------------------------------------------------------------ replies */
 
@@ -448,7 +441,7 @@ h_status(struct req *q)
 		"pinned", (int)recorder_active(s->rc), "last_seal", last ? ts : NULL,
 		"storage_bytes", (json_int_t)bytes, "failures", (json_int_t)recorder_failures(s->rc),
 		"protocol_errors", (json_int_t)s->proto_errors, "refused_peers", (json_int_t)s->refused,
-		"uptime_s", (json_int_t)((mono_ns() - s->started_ns) / NS),
+		"uptime_s", (json_int_t)(((int64_t)tr_mono_ns() - s->started_ns) / NS),
 		"notify", "started", (json_int_t)ns, "failed", (json_int_t)nf, "skipped", (json_int_t)nk);
 	/* live marks: supervisors see all, agents those of their extension */
 	if (q->u.role == IPC_ROLE_AGENT)
@@ -733,7 +726,7 @@ server_new(const struct vconf *c, struct index *ix, struct audit *au, struct aut
 		return NULL;
 	s->c = c; s->ix = ix; s->au = au; s->auth = auth; s->k = k; s->rc = rc; s->nt = nt;
 	s->lfd = -1;
-	s->started_ns = mono_ns();
+	s->started_ns = (int64_t)tr_mono_ns();
 	for (i = 0; i < SERVER_CLIENTS_MAX; i++)
 		s->cl[i].fd = -1;
 	memset(&sa, 0, sizeof sa);
@@ -819,7 +812,7 @@ server_run(struct server *s, volatile sig_atomic_t *quit)
 			else if (s->cl[map[i]].fd == pfd[i].fd)
 				client_read(s, &s->cl[map[i]]);
 		}
-		now = mono_ns();
+		now = (int64_t)tr_mono_ns();
 		if (now >= next_watch) {
 			ring_watch(s);
 			next_watch = now + NS;

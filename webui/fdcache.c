@@ -1,4 +1,5 @@
 /* fdcache.c - bounded cache of exported WAV memfds for Range playback. */
+#include "clock.h"
 #include "fdcache.h"
 
 #include <fcntl.h>
@@ -22,14 +23,6 @@ struct fdcache {
 	struct fdcache_ent ent[FDCACHE_ENTRIES_MAX];
 	uint64_t           bytes;
 };
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static void make_key(const char *token, const char *id, uint8_t key[32])
 {
@@ -94,7 +87,7 @@ int fdcache_get(struct fdcache *c, const char *token, const char *id, uint64_t *
 
 	make_key(token, id, key);
 	pthread_mutex_lock(&c->mu);
-	expire(c, mono_ns());
+	expire(c, tr_mono_ns());
 	for (i = 0; i < FDCACHE_ENTRIES_MAX; i++) {
 		if (c->ent[i].fd < 0 || sodium_memcmp(c->ent[i].key, key, 32) != 0)
 			continue;
@@ -109,7 +102,7 @@ int fdcache_get(struct fdcache *c, const char *token, const char *id, uint64_t *
 void fdcache_put(struct fdcache *c, const char *token, const char *id, int fd, uint64_t size)
 {
 	struct fdcache_ent *slot = NULL;
-	uint64_t now = mono_ns();
+	uint64_t now = tr_mono_ns();
 	size_t i;
 	int nfd;
 

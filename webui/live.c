@@ -2,6 +2,7 @@
  * role, and the web UI's memory of who marked which call.
  * Never reads packet records: there is no ring_iter_* call in the web UI.
  */
+#include "clock.h"
 #include "live.h"
 
 #include <inttypes.h>
@@ -35,14 +36,6 @@ struct live {
 	struct live_mark  *marks;
 	uint32_t           marks_max, marks_next;
 };
-
-static uint64_t wall_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 struct live *live_new(const char *ring_name, uint32_t marks_max)
 {
@@ -82,7 +75,7 @@ static void live_refresh(struct live *l)
 {
 	struct ring *nr = NULL, *old = NULL;
 	struct ring_stats st;
-	uint64_t now = wall_ns();
+	uint64_t now = tr_wall_ns();
 	bool want;
 
 	if (pthread_mutex_trylock(&l->attach_mu) != 0)
@@ -314,7 +307,7 @@ int live_calls_json(struct live *l, uint32_t role, const char *ext, json_t **out
 		memset(&st, 0, sizeof(st));
 	}
 	o = json_pack("{s:O,s:b,s:b,s:o}", "calls", arr, "ring", l->ring != NULL,
-	              "sniffer_alive", l->ring != NULL && st.heartbeat + LIVE_STALE_NS >= wall_ns(),
+	              "sniffer_alive", l->ring != NULL && st.heartbeat + LIVE_STALE_NS >= tr_wall_ns(),
 	              "clock", iso_time(st.last_ts));
 	pthread_rwlock_unlock(&l->lock);
 	if (o == NULL)
@@ -427,7 +420,7 @@ int live_stats_json(struct live *l, json_t **outp)
 {
 	struct ring_stats st;
 	json_t *o = NULL, *rej = NULL;
-	uint64_t now = wall_ns();
+	uint64_t now = tr_wall_ns();
 	unsigned i;
 	int r = TR_ERR_NOMEM;
 
