@@ -31,6 +31,9 @@ Q := @
 endif
 
 .PHONY: all deps test check asan asan-check fuzz bench demo install clean unit golden corpus e2e browser fuzz-replay
+# object files of tests and fuzz targets are intermediate: keep them, so a
+# second make has nothing to do
+.SECONDARY:
 all: $(PROGS) $(UNIT_BINS) $(FUZZ_REPLAY)
 
 deps:
@@ -93,6 +96,6 @@ install: all
 	packaging/install.sh "$(DESTDIR)" "$(PREFIX)"
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-*
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

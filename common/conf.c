@@ -164,6 +164,21 @@ out:
 	return r;
 }
 
+/* Every section any threatrec process reads: a section outside this list
+ * is a typo (e.g. [snifer]) and an error, not another process's section. */
+static const char *const conf_sections[] = { "ring", "sniffer", "vault", "webui" };
+
+static int
+conf_section_known(const char *section)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof conf_sections / sizeof conf_sections[0]; i++)
+		if (strcmp(conf_sections[i], section) == 0)
+			return 1;
+	return 0;
+}
+
 static const struct conf_key *
 conf_find(const struct conf_key *keys, size_t n, const char *section, const char *key, int *section_known)
 {
@@ -238,6 +253,11 @@ conf_load(const char *path, const struct conf_key *keys, size_t n, void *dst,
 			}
 			memcpy(section, s + 1, l - 2);
 			section[l - 2] = '\0';
+			if (!conf_section_known(section)) {
+				snprintf(err, errlen, "%s:%u: unknown section [%s] (known: [ring] [sniffer] "
+				    "[vault] [webui])", path, lineno, section);
+				goto out;
+			}
 			continue;
 		}
 		if ((eq = strchr(s, '=')) == NULL) {

@@ -222,6 +222,33 @@ out:
 /* The ring to read: a file loaded into a private ring, or the live one.
  * libosip2 may print parse errors on stdout, which would break the JSON
  * lines: stdout points at stderr while the file is parsed. */
+/* Says why a file gave no call: frames of a link type we do not handle,
+ * or nothing that was SIP (so a silent empty output is never ambiguous). */
+static void cli_warn_rejects(const char *file, const struct ring *ring, const struct capfile_stats *cs)
+{
+	static const char *const names[RING_REJ_MAX_] = { "link", "ip", "frag", "udp", "sip",
+	    "sdp", "rtp", "nocall", "calls_full", "tcp", "other" };
+	struct ring_stats st;
+	char buf[512];
+	size_t len = 0;
+	int i;
+
+	ring_stats_read(ring, &st);
+	if (st.calls_total != 0 || cs->packets == 0)
+		return;
+	for (i = 0; i < RING_REJ_MAX_ && len < sizeof(buf) - 64; i++)
+		if (st.rejects[i] != 0)
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len, " %s=%" PRIu64, names[i],
+			                        st.rejects[i]);
+	buf[len] = '\0';
+	if (st.rejects[RING_REJ_LINK] == cs->packets)
+		fprintf(stderr, "threatrec-decode: warning: %s: link type %d is not supported; "
+		        "none of its %" PRIu64 " frames could be read\n", file, cs->dlt, cs->packets);
+	else
+		fprintf(stderr, "threatrec-decode: warning: %s: no SIP call in %" PRIu64 " frames "
+		        "(skipped:%s)\n", file, cs->packets, len ? buf : " none");
+}
+
 static int cli_open(const struct cli_opts *o, struct ring **ringp)
 {
 	struct capfile_stats st;
@@ -256,6 +283,7 @@ static int cli_open(const struct cli_opts *o, struct ring **ringp)
 	if (st.truncated)
 		fprintf(stderr, "threatrec-decode: warning: %s: %s; read %" PRIu64
 		        " packets up to the break\n", o->file, st.error, st.packets);
+	cli_warn_rejects(o->file, *ringp, &st);
 	return 0;
 }
 

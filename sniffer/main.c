@@ -370,12 +370,16 @@ main(int argc, char **argv)
 		case 'c': conf_path = optarg; break;
 		case 'i': iface = optarg; break;
 		case 'r': file = optarg; break;
-		case 'p': pace = strtod(optarg, NULL);
-			if (!(pace > 0 && pace <= 1000)) {
-				fprintf(stderr, "threatrec-sniffer: --pace must be in (0, 1000]\n");
+		case 'p': {
+			char *end = NULL;
+			pace = strtod(optarg, &end);
+			if (end == optarg || *end != '\0' || !(pace >= 0.001 && pace <= 1000)) {
+				fprintf(stderr, "threatrec-sniffer: --pace must be a number from 0.001 to 1000, "
+				    "not \"%s\"\n", optarg);
 				return 2;
 			}
 			break;
+		}
 		case 'L': loop = 1; break;
 		case 'H': hold = 1; break;
 		case 'R': ring_override = optarg; break;
@@ -409,8 +413,22 @@ main(int argc, char **argv)
 	}
 	if (ring_override)
 		snprintf(x.conf.ring_name, sizeof x.conf.ring_name, "%s", ring_override);
-	if (list)
+	if (list) {
+		if (iface != NULL || file != NULL || pace > 0 || loop || hold) {
+			fprintf(stderr, "threatrec-sniffer: --list reads a running ring; it takes no -i, -r, "
+			    "--pace, --loop or --hold\n");
+			return 2;
+		}
 		return snf_list(x.conf.ring_name);
+	}
+	if ((loop || pace > 0 || hold) && file == NULL && x.conf.file[0] == '\0') {
+		fprintf(stderr, "threatrec-sniffer: --pace, --loop and --hold apply to -r FILE only\n");
+		return 2;
+	}
+	if (loop && pace == 0) {
+		fprintf(stderr, "threatrec-sniffer: --loop needs --pace (a full-speed loop never ends)\n");
+		return 2;
+	}
 	if (iface == NULL && file == NULL) {
 		if (x.conf.iface[0]) iface = x.conf.iface;
 		else if (x.conf.file[0]) file = x.conf.file;
@@ -444,6 +462,18 @@ main(int argc, char **argv)
 	rc.mode = x.conf.ring_mode;
 	rc.marks_mode = x.conf.marks_mode;
 	rc.mlock = x.conf.ring_mlock;
+	if (rc.name[0] != '/' || strchr(rc.name + 1, '/') != NULL || strlen(rc.name) > 100) {
+		fprintf(stderr, "threatrec-sniffer: ring name \"%s\" must start with / and have no other / "
+		    "(e.g. /threatrec), at most 100 characters\n", rc.name);
+		capture_close(x.cap);
+		return 1;
+	}
+	if ((rc.chunk_size & (rc.chunk_size - 1)) != 0 || rc.size / rc.chunk_size < 2) {
+		fprintf(stderr, "threatrec-sniffer: ring.chunk_size (%u) must be a power of two and at most "
+		    "half of ring.size (%llu)\n", rc.chunk_size, (unsigned long long)rc.size);
+		capture_close(x.cap);
+		return 1;
+	}
 	if ((rv = ring_create(&rc, &x.ring)) != 0) {
 		fprintf(stderr, "threatrec-sniffer: cannot create ring %s (%llu bytes, %u slots, chunk %u): %s (%m)\n",
 		    rc.name, (unsigned long long)rc.size, rc.slots, rc.chunk_size, tr_strerror(rv));

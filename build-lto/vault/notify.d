@@ -1,3 +1,0 @@
-build-lto/vault/notify.o: vault/notify.c common/log.h vault/notify.h
-common/log.h:
-vault/notify.h:

@@ -1,3 +1,0 @@
-build-lto/webui/req.o: webui/req.c webui/req.h common/err.h
-webui/req.h:
-common/err.h:
