@@ -52,5 +52,23 @@ out=$("$B/threatrec-sniffer" -c "$W/bad.conf" --list 2>&1)
 grep -q 'bad.conf:2: expected "key = value"' <<<"$out" && ok "a line without '=' is refused with its number" || bad "line without =" "$out"
 out=$("$B/threatrec-sniffer" -c "$W/missing.conf" --list 2>&1)
 grep -q "missing.conf: cannot open" <<<"$out" && ok "a missing config file is named" || bad "missing config" "$out"
+printf '[ring]\nsize = 64M\n[snifer]\nfile = x.pcap\n' >"$W/bad.conf"
+out=$("$B/threatrec-sniffer" -c "$W/bad.conf" --list 2>&1)
+grep -q 'bad.conf:3: unknown section \[snifer\]' <<<"$out" && ok "a misspelled section is refused, not silently skipped" ||
+	bad "misspelled section" "$out"
+# command-line combinations and values
+try_usage() { # NAME EXPECTED-TEXT ARGS...
+	local name=$1 want=$2; shift 2
+	out=$("$B/threatrec-sniffer" "$@" 2>&1); rc=$?
+	if [ $rc -ne 0 ] && grep -qF -- "$want" <<<"$out"; then ok "$name"
+	else bad "$name (rc $rc)" "$out"; fi
+}
+try_usage "--pace rejects 1e-300" "--pace must be a number" -r pcaps/basic-pcmu.pcap --pace 1e-300
+try_usage "--pace rejects trailing junk" "--pace must be a number" -r pcaps/basic-pcmu.pcap --pace 1x
+try_usage "--list refuses -r" "--list reads a running ring" -r pcaps/basic-pcmu.pcap --list
+try_usage "--loop needs --pace" "--loop needs --pace" -r pcaps/basic-pcmu.pcap --loop
+try_usage "ring name without /" "must start with /" -r pcaps/basic-pcmu.pcap --ring noslash
+try_usage "chunk size not a power of two" "must be a power of two" -r pcaps/basic-pcmu.pcap -s ring.chunk_size=12K
+try_usage "-i and -r together" "exactly one of" -r pcaps/basic-pcmu.pcap -i lo
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
