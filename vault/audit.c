@@ -1,7 +1,12 @@
 /* audit.c - hash-chained, signed audit rows in SQLite. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
+#include <sys/file.h>
 #include <sodium.h>
 #include "err.h"
 #include "log.h"
@@ -13,9 +18,10 @@
 struct audit {
 	sqlite3 *db;
 	const struct keys *k;
-	int64_t seq;                  /* last row's seq, 0 when empty */
-	uint8_t head[HLEN];           /* last row's hash */
+	char head_path[AUDIT_PATH_MAX];   /* "" = no head file */
 };
+
+#define HEAD_MAGIC "threatrec-audit-head-1"
 
 static void
 be64(uint8_t *p, uint64_t v)
@@ -63,32 +69,16 @@ int
 audit_open(sqlite3 *db, const struct keys *k, struct audit **ap)
 {
 	struct audit *a = NULL;
-	sqlite3_stmt *st = NULL;
-	int r = TR_ERR_NOMEM, rc;
+	int r = TR_ERR_NOMEM;
 
 	if ((a = calloc(1, sizeof *a)) == NULL)
 		goto out;
 	a->db = db;
 	a->k = k;
-	r = TR_ERR_SYS;
-	if (sqlite3_prepare_v2(db, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
-		goto out;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		a->seq = sqlite3_column_int64(st, 0);
-		if (unhex(sqlite3_column_text(st, 1), a->head, HLEN) != 0) {
-			log_err_f("audit row %lld: bad hash", (long long)a->seq);
-			r = TR_ERR_CRYPTO;
-			goto out;
-		}
-	} else if (rc != SQLITE_DONE) {
-		goto out;
-	}
 	*ap = a;
 	a = NULL;
 	r = 0;
 out:
-	sqlite3_finalize(st);
 	free(a);
 	return r;
 }
@@ -100,21 +90,137 @@ audit_close(struct audit *a)
 }
 
 int
+audit_set_head_file(struct audit *a, const char *path)
+{
+	if (path == NULL) {
+		a->head_path[0] = '\0';
+		return 0;
+	}
+	if (strlen(path) >= sizeof a->head_path)
+		return TR_ERR_INVAL;
+	snprintf(a->head_path, sizeof a->head_path, "%s", path);
+	return 0;
+}
+
+/* The text that the head file's signature covers. */
+static void
+head_text(int64_t seq, const char *hash_hex, char *out, size_t n)
+{
+	snprintf(out, n, HEAD_MAGIC " %lld %s", (long long)seq, hash_hex);
+}
+
+/* Parses "MAGIC SEQ HASH SIG\n" and checks the signature. */
+static int
+head_parse(const char *txt, const uint8_t *sign_pk, int64_t *seqp, uint8_t hash[HLEN])
+{
+	char magic[32], hh[2 * HLEN + 2], sh[2 * crypto_sign_BYTES + 2], signed_txt[160];
+	uint8_t sig[crypto_sign_BYTES];
+	long long seq = 0;
+	int r = TR_ERR_INVAL;
+
+	if (sscanf(txt, "%31s %lld %65s %129s", magic, &seq, hh, sh) != 4 || strcmp(magic, HEAD_MAGIC) != 0 ||
+	    seq < 1 || unhex((const unsigned char *)hh, hash, HLEN) != 0 ||
+	    unhex((const unsigned char *)sh, sig, sizeof sig) != 0)
+		goto out;
+	head_text(seq, hh, signed_txt, sizeof signed_txt);
+	r = TR_ERR_CRYPTO;
+	if (crypto_sign_verify_detached(sig, (const uint8_t *)signed_txt, strlen(signed_txt), sign_pk) != 0)
+		goto out;
+	*seqp = seq;
+	r = 0;
+out:
+	return r;
+}
+
+static int
+head_read_fd(int fd, char *buf, size_t n)
+{
+	ssize_t got = pread(fd, buf, n - 1, 0);
+	if (got < 0)
+		return TR_ERR_SYS;
+	buf[got] = '\0';
+	return 0;
+}
+
+/* Writes the head file under an flock; a process that committed an older
+ * row after another one wrote a newer head never moves the head back. */
+static int
+head_write(struct audit *a, int64_t seq, const char *hash_hex)
+{
+	char txt[160], line[400], old[400], sh[2 * crypto_sign_BYTES + 1];
+	uint8_t sig[crypto_sign_BYTES], oh[HLEN];
+	int64_t oseq = 0;
+	int fd = -1, r = TR_ERR_SYS;
+	size_t n;
+
+	if (a->head_path[0] == '\0')
+		return 0;
+	head_text(seq, hash_hex, txt, sizeof txt);
+	crypto_sign_detached(sig, NULL, (const uint8_t *)txt, strlen(txt), a->k->sign_sk);
+	sodium_bin2hex(sh, sizeof sh, sig, sizeof sig);
+	snprintf(line, sizeof line, "%s %s\n", txt, sh);
+	n = strlen(line);
+	if ((fd = open(a->head_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0 ||
+	    flock(fd, LOCK_EX) != 0 || head_read_fd(fd, old, sizeof old) != 0)
+		goto out;
+	if (head_parse(old, a->k->sign_pk, &oseq, oh) == 0 && oseq >= seq) {
+		r = 0;                   /* a newer head is already there */
+		goto out;
+	}
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, line, n, 0) != (ssize_t)n || fdatasync(fd) != 0)
+		goto out;
+	r = 0;
+out:
+	if (r != 0)
+		log_err_f("%s: cannot write the audit head: %s", a->head_path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+static void
+rollback(sqlite3 *db)
+{
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int
 audit_append(struct audit *a, const char *actor, const char *action, const char *object,
              const char *detail)
 {
 	const char *f[4] = { actor ? actor : "", action ? action : "", object ? object : "",
 	                     detail ? detail : "" };
-	uint8_t h[HLEN], sig[crypto_sign_BYTES];
+	uint8_t h[HLEN], head[HLEN] = { 0 }, sig[crypto_sign_BYTES];
 	char hh[2 * HLEN + 1], ph[2 * HLEN + 1], sh[2 * crypto_sign_BYTES + 1];
 	sqlite3_stmt *st = NULL;
-	int64_t seq = a->seq + 1, ts = index_now_ns();
-	int r = TR_ERR_SYS;
+	int64_t seq = 1, ts = index_now_ns();
+	int r = TR_ERR_SYS, rc;
 
-	row_hash(a->head, seq, ts, f, h);
+	/* The chain head is read inside the write transaction that appends:
+	 * any number of processes (the daemon, `useradd` ...) can append. */
+	if (sqlite3_exec(a->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		goto out;
+	if (sqlite3_prepare_v2(a->db, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", -1, &st,
+	                       NULL) != SQLITE_OK)
+		goto out;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		seq = sqlite3_column_int64(st, 0) + 1;
+		if (unhex(sqlite3_column_text(st, 1), head, HLEN) != 0) {
+			log_err_f("audit row %lld: bad hash", (long long)(seq - 1));
+			r = TR_ERR_CRYPTO;
+			goto out;
+		}
+	} else if (rc != SQLITE_DONE) {
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	row_hash(head, seq, ts, f, h);
 	crypto_sign_detached(sig, NULL, h, HLEN, a->k->sign_sk);
 	sodium_bin2hex(hh, sizeof hh, h, HLEN);
-	sodium_bin2hex(ph, sizeof ph, a->head, HLEN);
+	sodium_bin2hex(ph, sizeof ph, head, HLEN);
 	sodium_bin2hex(sh, sizeof sh, sig, sizeof sig);
 	if (sqlite3_prepare_v2(a->db, "INSERT INTO audit (seq, ts, actor, action, object, detail,"
 	                       " prev_hash, hash, sig) VALUES (?,?,?,?,?,?,?,?,?)", -1, &st, NULL) != SQLITE_OK)
@@ -128,17 +234,81 @@ audit_append(struct audit *a, const char *actor, const char *action, const char 
 	sqlite3_bind_text(st, 7, ph, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 8, hh, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 9, sh, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		log_err_f("audit insert: %s", sqlite3_errmsg(a->db));
+	if (sqlite3_step(st) != SQLITE_DONE)
 		goto out;
-	}
-	a->seq = seq;
-	memcpy(a->head, h, HLEN);
-	/* An anchor outside the database: with syslog shipped off the host,
-	 * cutting the newest rows (and what they mention) shows. */
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_exec(a->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		goto out;
+	/* Anchors outside the database: the signed head file, and syslog
+	 * (shipped off the host, the outside witness). */
+	head_write(a, seq, hh);
 	syslog(LOG_AUTH | LOG_INFO, "threatrec audit row %lld %s %s hash %s", (long long)seq, f[1], f[2], hh);
 	r = 0;
 out:
+	sqlite3_finalize(st);
+	if (r != 0) {
+		log_err_f("audit row (%s %s) not written: %s", f[1], f[2], sqlite3_errmsg(a->db));
+		rollback(a->db);
+	}
+	return r;
+}
+
+int
+audit_head_check(sqlite3 *db, const uint8_t *sign_pk, const char *path, char *why, size_t whylen)
+{
+	sqlite3_stmt *st = NULL;
+	char txt[400];
+	uint8_t hh[HLEN], rowh[HLEN];
+	int64_t hseq = 0, last = 0;
+	int r = TR_ERR_SYS, fd = -1, rc;
+
+	snprintf(why, whylen, "ok");
+	if (sqlite3_prepare_v2(db, "SELECT max(seq) FROM audit", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
+		snprintf(why, whylen, "cannot read the audit table: %s", sqlite3_errmsg(db));
+		goto out;
+	}
+	last = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	st = NULL;
+	r = TR_ERR_CRYPTO;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
+		if (errno == ENOENT && last == 0) {
+			r = 0;
+			goto out;
+		}
+		snprintf(why, whylen, "%s: %s (the signed chain head is written after every row)", path,
+		         strerror(errno));
+		goto out;
+	}
+	if (head_read_fd(fd, txt, sizeof txt) != 0 || head_parse(txt, sign_pk, &hseq, hh) != 0) {
+		snprintf(why, whylen, "%s is not a head file signed by this vault's audit key", path);
+		goto out;
+	}
+	if (hseq > last) {
+		snprintf(why, whylen, "audit rows %lld..%lld missing: %s names row %lld as the last, "
+		         "the database ends at row %lld", (long long)(last + 1), (long long)hseq, path,
+		         (long long)hseq, (long long)last);
+		goto out;
+	}
+	if (sqlite3_prepare_v2(db, "SELECT hash FROM audit WHERE seq = ?", -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_int64(st, 1, hseq);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW || unhex(sqlite3_column_text(st, 0), rowh, HLEN) != 0 ||
+	    sodium_memcmp(rowh, hh, HLEN) != 0) {
+		snprintf(why, whylen, "audit row %lld differs from the hash in %s (chain rewritten)",
+		         (long long)hseq, path);
+		goto out;
+	}
+	snprintf(why, whylen, hseq == last ? "row %lld matches %s" :
+	         "row %lld matches %s (%lld newer rows: the head file is written after each commit)",
+	         (long long)hseq, path, (long long)(last - hseq));
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd);
 	sqlite3_finalize(st);
 	return r;
 }
@@ -209,7 +379,7 @@ out:
 }
 
 int
-audit_list(sqlite3 *db, uint32_t limit, uint32_t offset, json_t **resp)
+audit_list(sqlite3 *db, uint32_t limit, uint32_t offset, const char *action, json_t **resp)
 {
 	sqlite3_stmt *st = NULL;
 	json_t *arr = NULL;
@@ -220,17 +390,24 @@ audit_list(sqlite3 *db, uint32_t limit, uint32_t offset, json_t **resp)
 		limit = 100;
 	if ((arr = json_array()) == NULL)
 		return TR_ERR_NOMEM;
-	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM audit", -1, &st, NULL) != SQLITE_OK ||
-	    sqlite3_step(st) != SQLITE_ROW)
+	if (action == NULL)
+		action = "";
+	/* ?1 = '' means every action */
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM audit WHERE ?1 = '' OR action = ?1", -1, &st,
+	                       NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_text(st, 1, action, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) != SQLITE_ROW)
 		goto out;
 	total = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	st = NULL;
 	if (sqlite3_prepare_v2(db, "SELECT seq, ts, actor, action, object, detail, hash FROM audit"
-	                       " ORDER BY seq DESC LIMIT ? OFFSET ?", -1, &st, NULL) != SQLITE_OK)
+	                       " WHERE ?3 = '' OR action = ?3 ORDER BY seq DESC LIMIT ?1 OFFSET ?2", -1, &st, NULL) != SQLITE_OK)
 		goto out;
 	sqlite3_bind_int64(st, 1, limit);
 	sqlite3_bind_int64(st, 2, offset);
+	sqlite3_bind_text(st, 3, action, -1, SQLITE_TRANSIENT);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		char ts[32];
 		index_iso8601(sqlite3_column_int64(st, 1), ts);

@@ -13,12 +13,18 @@
 struct throttle {
 	char key[96];                 /* "u:name" or "r:remote" */
 	uint32_t fails;
-	int64_t last_ns;
+	int64_t last_ns;              /* last failure: the lockout runs from here */
+	uint32_t refused;             /* refused attempts not yet in an audit row */
+	int64_t lock_seen_ns;         /* last_ns of the lockout already audited */
+	int64_t logged_ns;            /* when the last audit row for it was due */
 };
 
 struct auth {
 	sqlite3 *db;
 	const struct vconf *c;
+	int ref_audit;                /* the last TR_ERR_LIMIT: write an audit row? */
+	int ref_start;                /* ... it starts a lockout */
+	uint32_t ref_count;           /* ... refused attempts it reports */
 	char dummy[crypto_pwhash_STRBYTES];   /* verified against for unknown users (same timing) */
 	struct throttle th[AUTH_THROTTLE_MAX];
 };
@@ -183,12 +189,12 @@ th_find(struct auth *a, const char *kind, const char *v, bool create)
 	return oldest;
 }
 
-/* Seconds the key is still locked out for, 0 if free. After fail_max
+/* Length of the key's current lockout (ns), 0 if none. After fail_max
  * failures each further one doubles the wait: 1, 2, 4 ... s up to lock_max. */
 static int64_t
-th_wait(const struct auth *a, const struct throttle *t, int64_t now)
+th_delay(const struct auth *a, const struct throttle *t)
 {
-	int64_t delay, until;
+	int64_t delay;
 	uint32_t over;
 
 	if (t == NULL || t->fails < a->c->login_fail_max)
@@ -197,8 +203,53 @@ th_wait(const struct auth *a, const struct throttle *t, int64_t now)
 	delay = over >= 30 ? (int64_t)a->c->login_lock_max_ns : (int64_t)(1LL << over) * NS;
 	if (delay > (int64_t)a->c->login_lock_max_ns)
 		delay = (int64_t)a->c->login_lock_max_ns;
-	until = t->last_ns + delay;
+	return delay;
+}
+
+/* Seconds the key is still locked out for, 0 if free. */
+static int64_t
+th_wait(const struct auth *a, const struct throttle *t, int64_t now)
+{
+	int64_t until;
+
+	if (t == NULL || t->fails < a->c->login_fail_max)
+		return 0;
+	until = t->last_ns + th_delay(a, t);
 	return until > now ? (until - now + NS - 1) / NS : 0;
+}
+
+/* A refused attempt on locked key t: one audit row when the lockout
+ * starts, then at most one summary row per lockout length with the count. */
+static void
+th_refused(struct auth *a, struct throttle *t, int64_t now)
+{
+	a->ref_audit = 0;
+	a->ref_start = 0;
+	a->ref_count = 0;
+	if (t == NULL)
+		return;
+	t->refused++;
+	if (t->lock_seen_ns != t->last_ns) {
+		a->ref_audit = 1;
+		a->ref_start = 1;
+		a->ref_count = t->refused - 1;     /* left over from an earlier lockout */
+		t->lock_seen_ns = t->last_ns;
+	} else if (now - t->logged_ns >= th_delay(a, t)) {
+		a->ref_audit = 1;
+		a->ref_count = t->refused;
+	}
+	if (a->ref_audit) {
+		t->refused = 0;
+		t->logged_ns = now;
+	}
+}
+
+int
+auth_refusal_audit(struct auth *a, uint32_t *countp, int *startp)
+{
+	*countp = a->ref_count;
+	*startp = a->ref_start;
+	return a->ref_audit;
 }
 
 static void
@@ -207,6 +258,71 @@ th_fail(struct auth *a, const char *kind, const char *v, int64_t now)
 	struct throttle *t = th_find(a, kind, v, true);
 	t->fails++;
 	t->last_ns = now;
+}
+
+int
+auth_user_del(struct auth *a, const char *name)
+{
+	sqlite3_stmt *st = NULL;
+	int r = TR_ERR_SYS;
+
+	if (sqlite3_prepare_v2(a->db, "DELETE FROM users WHERE name = ?", -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		r = sqlite3_changes(a->db) == 1 ? 0 : TR_ERR_NOTFOUND;
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* Runs sql with ?1 = name (and ?2 = text2 when given); TR_ERR_NOTFOUND when
+ * no user row changed. */
+static int
+user_update(struct auth *a, const char *sql, const char *name, const char *text2)
+{
+	sqlite3_stmt *st = NULL;
+	int r = TR_ERR_SYS;
+
+	if (sqlite3_prepare_v2(a->db, sql, -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	if (text2 != NULL)
+		sqlite3_bind_text(st, 2, text2, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		r = sqlite3_changes(a->db) >= 1 ? 0 : TR_ERR_NOTFOUND;
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+auth_user_disable(struct auth *a, const char *name, int disabled)
+{
+	int r = user_update(a, disabled ? "UPDATE users SET disabled = 1 WHERE name = ?1" :
+	                    "UPDATE users SET disabled = 0 WHERE name = ?1", name, NULL);
+	if (r == 0 && disabled)
+		user_update(a, "DELETE FROM sessions WHERE user = ?1", name, NULL);
+	return r;
+}
+
+int
+auth_user_passwd(struct auth *a, const char *name, const char *pass)
+{
+	char hash[crypto_pwhash_STRBYTES];
+	int r = TR_ERR_INVAL;
+
+	if (strlen(pass) < 8 || strlen(pass) > 255)
+		goto out;
+	r = TR_ERR_NOMEM;
+	if (crypto_pwhash_str(hash, pass, strlen(pass), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	                      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+		goto out;
+	if ((r = user_update(a, "UPDATE users SET hash = ?2 WHERE name = ?1", name, hash)) == 0)
+		user_update(a, "DELETE FROM sessions WHERE user = ?1", name, NULL);
+out:
+	sodium_memzero(hash, sizeof hash);
+	return r;
 }
 
 static void
@@ -240,6 +356,7 @@ auth_login(struct auth *a, const char *user, const char *pass, const char *remot
 	w2 = th_wait(a, th_find(a, "r", remote, false), now);
 	if (w1 > 0 || w2 > 0) {
 		*retry_sp = w1 > w2 ? w1 : w2;
+		th_refused(a, w1 >= w2 ? th_find(a, "u", user, false) : th_find(a, "r", remote, false), now);
 		r = TR_ERR_LIMIT;
 		goto out;
 	}

@@ -30,6 +30,14 @@ void auth_close(struct auth *);          /* NULL-safe */
 /* Adds a user; TR_ERR_EXISTS, TR_ERR_INVAL (bad name/role/extension, short password). */
 int  auth_user_add(struct auth *, const char *name, const char *pass, enum ipc_role role,
                    const char *extension);
+/* Removes a user row (undo of an add whose audit row failed). TR_ERR_NOTFOUND. */
+int  auth_user_del(struct auth *, const char *name);
+/* Disables (1) or enables (0) a user; disabling ends their sessions.
+ * TR_ERR_NOTFOUND for an unknown user. */
+int  auth_user_disable(struct auth *, const char *name, int disabled);
+/* Sets a new password (8-255 bytes, else TR_ERR_INVAL) and ends the user's
+ * sessions. TR_ERR_NOTFOUND for an unknown user. */
+int  auth_user_passwd(struct auth *, const char *name, const char *pass);
 /* {"users":[{"name","role","extension","created"}]} */
 int  auth_user_list(struct auth *, json_t **resp);
 /* Checks the password. 0 with *u and a new session (token, csrf: 65-byte
@@ -37,6 +45,11 @@ int  auth_user_list(struct auth *, json_t **resp);
  * *retry_sp = seconds to wait). */
 int  auth_login(struct auth *, const char *user, const char *pass, const char *remote,
                 struct auth_user *u, char *token, char *csrf, int64_t *retry_sp);
+/* After auth_login returned TR_ERR_LIMIT: 1 when that refusal is to be
+ * audited (the lockout starts: *startp = 1, *countp = refusals left over
+ * from an earlier lockout; or a summary at most once per lockout length:
+ * *countp = refusals since the last row), 0 when it is only counted. */
+int  auth_refusal_audit(struct auth *, uint32_t *countp, int *startp);
 /* Checks a session token: 0 with *u and csrf, or TR_ERR_PERM (unknown/expired). */
 int  auth_session(struct auth *, const char *token, struct auth_user *u, char *csrf);
 int  auth_logout(struct auth *, const char *token);

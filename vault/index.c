@@ -342,6 +342,14 @@ index_rec_json(const struct rec *o)
 		"sealed_at", o->sealed_at_ns ? sealed : NULL);
 }
 
+/* Unix seconds (0 .. INDEX_TIME_MAX_S) to ns; past 2262 the product would
+ * not fit: such a bound is later than every ns time, so clamp. */
+static int64_t
+sec_to_ns(int64_t s)
+{
+	return s > INT64_MAX / 1000000000LL ? INT64_MAX : s * 1000000000LL;
+}
+
 int
 index_rec_query(struct index *ix, const struct ipc_query *q, json_t **resp)
 {
@@ -354,6 +362,11 @@ index_rec_query(struct index *ix, const struct ipc_query *q, json_t **resp)
 	uint32_t limit = q->limit == 0 || q->limit > 500 ? 100 : q->limit;
 	int r = TR_ERR_NOMEM, rc, i, n;
 
+	/* Unix seconds up to 9999-12-31 (then clamped to ns, sec_to_ns) */
+	if (q->from < 0 || q->from > INDEX_TIME_MAX_S || q->to < 0 || q->to > INDEX_TIME_MAX_S) {
+		r = TR_ERR_INVAL;
+		goto out;
+	}
 	if ((o = malloc(sizeof *o)) == NULL || (arr = json_array()) == NULL)
 		goto out;
 	if (q->caller[0]) strcat(where, " AND caller = :caller");
@@ -389,9 +402,9 @@ index_rec_query(struct index *ix, const struct ipc_query *q, json_t **resp)
 		if ((k = sqlite3_bind_parameter_index(s, ":marked_by"))) BIND_T(s, k, q->marked_by);
 		if ((k = sqlite3_bind_parameter_index(s, ":q"))) BIND_T(s, k, like);
 		if ((k = sqlite3_bind_parameter_index(s, ":from")))
-			sqlite3_bind_int64(s, k, q->from * 1000000000LL);
+			sqlite3_bind_int64(s, k, sec_to_ns(q->from));
 		if ((k = sqlite3_bind_parameter_index(s, ":to")))
-			sqlite3_bind_int64(s, k, q->to * 1000000000LL);
+			sqlite3_bind_int64(s, k, sec_to_ns(q->to));
 		if ((k = sqlite3_bind_parameter_index(s, ":limit"))) sqlite3_bind_int64(s, k, limit);
 		if ((k = sqlite3_bind_parameter_index(s, ":offset"))) sqlite3_bind_int64(s, k, q->offset);
 	}

@@ -12,6 +12,7 @@
 #include "ipc.h"
 
 #define INDEX_ID_MAX 48
+#define INDEX_TIME_MAX_S 253402300799LL     /* ipc_query from/to limit: 9999-12-31T23:59:59Z */
 
 struct rec {
 	char     id[INDEX_ID_MAX];
@@ -54,7 +55,8 @@ int  index_rec_fail(struct index *, const char *id, const char *reason);
 int  index_rec_each_state(struct index *, const char *st, int (*cb)(void *, const struct rec *), void *arg);
 /* Calls cb for every recording, any state (verify). */
 int  index_rec_each(struct index *, int (*cb)(void *, const struct rec *), void *arg);
-/* Search (ipc_query filters); *resp is {"recordings":[...],"total":N}, caller json_decref's. */
+/* Search (ipc_query filters; from/to outside [0, INDEX_TIME_MAX_S]:
+ * TR_ERR_INVAL); *resp is {"recordings":[...],"total":N}, caller json_decref's. */
 int  index_rec_query(struct index *, const struct ipc_query *q, json_t **resp);
 /* The JSON object of one recording (new reference). */
 json_t *index_rec_json(const struct rec *);

@@ -45,6 +45,8 @@ usage(void)
 	    "       threatrec-vault useradd -c CONF USER ROLE [--extension EXT] [--password-file FILE]\n"
 	    "                               (ROLE: agent supervisor investigator admin; password on stdin\n"
 	    "                                unless --password-file)\n"
+	    "       threatrec-vault userdisable -c CONF USER [--enable]\n"
+	    "       threatrec-vault passwd  -c CONF USER [--password-file FILE]   (password on stdin)\n"
 	    "       threatrec-vault verify  -c CONF\n"
 	    "       threatrec-vault run     -c CONF [-f] [-v]\n"
 	    "       threatrec-vault authority-keygen DIR\n"
@@ -86,6 +88,17 @@ open_db(const struct vconf *c, struct index **ixp)
 		fatal_fr(r, "index %s", path);
 }
 
+/* The audit handle, with the signed head file in the storage folder. */
+static void
+open_audit(const struct vconf *c, struct index *ix, const struct keys *k, struct audit **aup)
+{
+	char path[VCONF_PATH_MAX + 32];
+	int r;
+	snprintf(path, sizeof path, "%s/" AUDIT_HEAD_FILE, c->storage);
+	if ((r = audit_open(index_db(ix), k, aup)) != 0 || (r = audit_set_head_file(*aup, path)) != 0)
+		fatal_fr(r, "audit");
+}
+
 static int
 cmd_init(const struct vconf *c)
 {
@@ -106,10 +119,10 @@ cmd_init(const struct vconf *c)
 	if ((r = keys_load(c->storage, &k)) != 0)
 		fatal_fr(r, "loading the new keys");
 	open_db(c, &ix);
-	if ((r = audit_open(index_db(ix), k, &au)) != 0)
-		fatal_fr(r, "audit");
+	open_audit(c, ix, k, &au);
 	snprintf(actor, sizeof actor, "cli uid %u", (unsigned)getuid());
-	audit_append(au, actor, "init", c->storage, "");
+	if ((r = audit_append(au, actor, "init", c->storage, "")) != 0)
+		fatal_fr(r, "writing audit row 1");
 	printf("vault initialised in %s\n", c->storage);
 	audit_close(au);
 	index_close(ix);
@@ -163,7 +176,8 @@ cmd_useradd(const struct vconf *c, int argc, char **argv)
 	if ((r = keys_load(c->storage, &k)) != 0)
 		fatal_fr(r, "keys in %s (run init first)", c->storage);
 	open_db(c, &ix);
-	if ((r = audit_open(index_db(ix), k, &au)) != 0 || (r = auth_open(index_db(ix), c, &a)) != 0)
+	open_audit(c, ix, k, &au);
+	if ((r = auth_open(index_db(ix), c, &a)) != 0)
 		fatal_fr(r, "opening the index");
 	r = auth_user_add(a, argv[optind], pass, role, ext);
 	sodium_memzero(pass, sizeof pass);
@@ -173,8 +187,72 @@ cmd_useradd(const struct vconf *c, int argc, char **argv)
 		fatal_fr(r, "adding %s", argv[optind]);
 	snprintf(actor, sizeof actor, "cli uid %u", (unsigned)getuid());
 	snprintf(detail, sizeof detail, "{\"role\":\"%s\",\"extension\":\"%.31s\"}", auth_role_name(role), ext);
-	audit_append(au, actor, "user_add", argv[optind], detail);
+	if ((r = audit_append(au, actor, "user_add", argv[optind], detail)) != 0) {
+		/* never an unaudited account */
+		auth_user_del(a, argv[optind]);
+		fatal_fr(r, "writing the audit row; user %s not added", argv[optind]);
+	}
 	printf("user %s (%s) added\n", argv[optind], auth_role_name(role));
+	auth_close(a);
+	audit_close(au);
+	index_close(ix);
+	keys_free(k);
+	return 0;
+}
+
+/* userdisable USER [--enable] / passwd USER [--password-file F]: the change
+ * and its audit row; if the row cannot be written the change is undone
+ * where it can be (disable) and the command fails. */
+static int
+cmd_usermod(const struct vconf *c, int is_passwd, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "enable", no_argument, NULL, 'E' },
+		{ "password-file", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *pwfile = NULL, *user, *action;
+	char pass[256], actor[32];
+	struct index *ix = NULL;
+	struct audit *au = NULL;
+	struct auth *a = NULL;
+	struct keys *k = NULL;
+	int o, r, enable = 0;
+
+	optind = 0;
+	while ((o = getopt_long(argc, argv, "p:", opts, NULL)) != -1) {
+		if (o == 'E' && !is_passwd) enable = 1;
+		else if (o == 'p' && is_passwd) pwfile = optarg;
+		else usage();
+	}
+	if (argc - optind != 1)
+		usage();
+	user = argv[optind];
+	action = is_passwd ? "passwd" : enable ? "user_enable" : "user_disable";
+	if (is_passwd && read_password(pwfile, pass, sizeof pass) != 0)
+		fatal_f("no password given (stdin or --password-file)");
+	if ((r = keys_load(c->storage, &k)) != 0)
+		fatal_fr(r, "keys in %s (run init first)", c->storage);
+	open_db(c, &ix);
+	open_audit(c, ix, k, &au);
+	if ((r = auth_open(index_db(ix), c, &a)) != 0)
+		fatal_fr(r, "opening the index");
+	r = is_passwd ? auth_user_passwd(a, user, pass) : auth_user_disable(a, user, !enable);
+	sodium_memzero(pass, sizeof pass);
+	if (r == TR_ERR_NOTFOUND)
+		fatal_f("no user %s", user);
+	if (r == TR_ERR_INVAL)
+		fatal_f("the password must be 8-255 bytes");
+	if (r != 0)
+		fatal_fr(r, "%s %s", action, user);
+	snprintf(actor, sizeof actor, "cli uid %u", (unsigned)getuid());
+	if ((r = audit_append(au, actor, action, user, is_passwd ? "{\"sessions\":\"ended\"}" : "")) != 0) {
+		if (!is_passwd)
+			auth_user_disable(a, user, enable);
+		fatal_fr(r, "writing the audit row (%s %s)", action, user);
+	}
+	printf(is_passwd ? "password of %s changed; their sessions ended\n" :
+	       enable ? "user %s enabled\n" : "user %s disabled; their sessions ended\n", user);
 	auth_close(a);
 	audit_close(au);
 	index_close(ix);
@@ -252,7 +330,8 @@ cmd_run(const struct vconf *c, int foreground)
 	if (!foreground && daemon(0, 0) != 0)
 		fatal_f("daemon: %s", strerror(errno));
 	open_db(c, &ix);
-	if ((r = audit_open(index_db(ix), k, &au)) != 0 || (r = auth_open(index_db(ix), c, &a)) != 0)
+	open_audit(c, ix, k, &au);
+	if ((r = auth_open(index_db(ix), c, &a)) != 0)
 		fatal_fr(r, "opening the index");
 	if ((nt = notify_new(c->notify_command, c->notify_timeout_ns)) == NULL ||
 	    (rc = recorder_new(c, ix, au, k, nt)) == NULL)
@@ -376,6 +455,10 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "useradd") == 0) {
 		sub_argv[optind - 1] = sub_argv[0];
 		return cmd_useradd(&c, sub_argc - optind + 1, sub_argv + optind - 1);
+	}
+	if (strcmp(cmd, "userdisable") == 0 || strcmp(cmd, "passwd") == 0) {
+		sub_argv[optind - 1] = sub_argv[0];
+		return cmd_usermod(&c, strcmp(cmd, "passwd") == 0, sub_argc - optind + 1, sub_argv + optind - 1);
 	}
 	usage();
 	return 2;

@@ -34,6 +34,18 @@ struct client {
 	uid_t uid;
 	pid_t pid;
 	struct ipc_buf *buf;
+	int64_t last_ns;              /* monotonic: accept or last readable */
+};
+
+/* Protocol-error audit rows per peer uid: at most one per PROTO_AUDIT_GAP,
+ * the rest counted into the next row. */
+#define PROTO_PEERS 16
+#define PROTO_AUDIT_GAP (10 * NS)
+struct proto_peer {
+	uid_t uid;
+	int used;
+	int64_t last_ns;              /* monotonic, last audit row */
+	uint64_t suppressed;
 };
 
 struct server {
@@ -48,6 +60,8 @@ struct server {
 	ino_t ring_ino;
 	int attach_err, attach_errno;     /* last attach failure, logged once */
 	int lfd;
+	struct proto_peer pp[PROTO_PEERS];
+	int64_t full_logged_ns;           /* "too many clients" logged (monotonic) */
 	struct client cl[SERVER_CLIENTS_MAX];
 	uint64_t proto_errors, refused, requests;
 	int64_t started_ns;
@@ -206,11 +220,21 @@ h_login(struct req *q)
 	int64_t retry = 0;
 	int r;
 
+	uint32_t refused = 0;
+	int start = 0;
+
 	r = auth_login(q->s->auth, m->user, m->pass, m->remote, &u, token, csrf, &retry);
 	sodium_memzero(m->pass, sizeof m->pass);
 	snprintf(detail, sizeof detail, "{\"remote\":\"%.60s\"}", m->remote);
 	if (r == TR_ERR_LIMIT) {
-		audit_append(q->s->au, m->user, "login_throttled", m->user, detail);
+		/* one row when the lockout starts, then one summary per lockout
+		 * length: an unauthenticated client cannot flood the log */
+		if (auth_refusal_audit(q->s->auth, &refused, &start)) {
+			snprintf(detail, sizeof detail, "{\"remote\":\"%.60s\",\"%s\":%u,\"retry_s\":%lld}",
+			         m->remote, start ? "lockout_starts_refused_before" : "refused", refused,
+			         (long long)retry);
+			audit_append(q->s->au, m->user, "login_throttled", m->user, detail);
+		}
 		reply_err(q, r, 429, "too many failed logins; retry in %lld s", (long long)retry);
 		return;
 	}
@@ -220,7 +244,12 @@ h_login(struct req *q)
 		          "%s", r == TR_ERR_PERM ? "wrong user name or password" : tr_strerror(r));
 		return;
 	}
-	audit_append(q->s->au, u.name, "login", u.name, detail);
+	if (audit_append(q->s->au, u.name, "login", u.name, detail) != 0) {
+		auth_logout(q->s->auth, token);      /* never an unaudited session */
+		sodium_memzero(token, sizeof token);
+		reply_err(q, TR_ERR_SYS, 500, "the audit log cannot be written: login refused");
+		return;
+	}
 	reply_json(q, user_json(&u, token, csrf));
 	sodium_memzero(token, sizeof token);
 }
@@ -285,20 +314,39 @@ h_stop(struct req *q)
 	struct rec r;
 	int rv;
 
+	bool own_ext;
+
 	if ((rv = index_rec_get(q->s->ix, q->m.rec.id, &r)) != 0) {
-		reply_errc(q, rv, "stop");
+		if (rv == TR_ERR_NOTFOUND)
+			reply_err(q, rv, 404, "no such recording");
+		else
+			reply_errc(q, rv, "stop");
 		return;
 	}
-	if (q->u.role == IPC_ROLE_AGENT && strcmp(r.agent, q->u.extension) && strcmp(r.caller, q->u.extension) &&
-	    strcmp(r.callee, q->u.extension)) {
-		reply_err(q, TR_ERR_PERM, 403, "not a call of your extension");
+	/* A supervisor, or the user who marked it. An agent learns nothing
+	 * about a recording of another extension: the same 404 as no id. */
+	if (q->u.role == IPC_ROLE_AGENT && strcmp(r.marked_by, q->u.name) != 0) {
+		own_ext = !strcmp(r.agent, q->u.extension) || !strcmp(r.caller, q->u.extension) ||
+		          !strcmp(r.callee, q->u.extension);
+		audit_append(q->s->au, q->u.name, "denied", r.id, "{\"request\":\"IPC_STOP\"}");
+		if (own_ext)
+			reply_err(q, TR_ERR_PERM, 403, "only a supervisor or whoever marked it can stop this recording");
+		else
+			reply_err(q, TR_ERR_NOTFOUND, 404, "no such recording");
+		return;
+	}
+	if (strcmp(r.state, "recording") != 0) {
+		reply_err(q, TR_ERR_EXISTS, 409, "recording %s is not live (state %s)", r.id, r.state);
+		return;
+	}
+	if (audit_append(q->s->au, q->u.name, "stop_recording", r.id, "") != 0) {
+		reply_err(q, TR_ERR_SYS, 500, "the audit log cannot be written: not stopped");
 		return;
 	}
 	if ((rv = recorder_stop(q->s->rc, r.id, q->u.name)) != 0) {
 		reply_err(q, rv, 409, "recording %s is not live (state %s)", r.id, r.state);
 		return;
 	}
-	audit_append(q->s->au, q->u.name, "stop_recording", r.id, "");
 	reply_json(q, json_object());
 }
 
@@ -310,6 +358,11 @@ h_rec_list(struct req *q)
 	char *txt;
 	int r;
 
+	if (m->from < 0 || m->from > SERVER_TIME_MAX || m->to < 0 || m->to > SERVER_TIME_MAX) {
+		reply_err(q, TR_ERR_INVAL, 400, "from/to must be Unix seconds between 0 and %lld (year 9999)",
+		          (long long)SERVER_TIME_MAX);
+		return;
+	}
 	if ((r = index_rec_query(q->s->ix, m, &res)) != 0) {
 		reply_errc(q, r, "search");
 		return;
@@ -318,9 +371,14 @@ h_rec_list(struct req *q)
 	              "agent", m->agent, "marked_by", m->marked_by, "q", m->q, "from", (json_int_t)m->from,
 	              "to", (json_int_t)m->to);
 	txt = d ? json_dumps(d, JSON_COMPACT) : NULL;
-	audit_append(q->s->au, q->u.name, "search", "recordings", txt ? txt : "");
+	r = audit_append(q->s->au, q->u.name, "search", "recordings", txt ? txt : "");
 	free(txt);
 	json_decref(d);
+	if (r != 0) {
+		json_decref(res);
+		reply_err(q, TR_ERR_SYS, 500, "the audit log cannot be written: search refused");
+		return;
+	}
 	reply_json(q, res);
 }
 
@@ -334,7 +392,10 @@ h_rec_get(struct req *q)
 		reply_errc(q, rv, "recording");
 		return;
 	}
-	audit_append(q->s->au, q->u.name, "view", r.id, "");
+	if (audit_append(q->s->au, q->u.name, "view", r.id, "") != 0) {
+		reply_err(q, TR_ERR_SYS, 500, "the audit log cannot be written: view refused");
+		return;
+	}
 	reply_json(q, index_rec_json(&r));
 }
 
@@ -369,7 +430,11 @@ h_export(struct req *q)
 	}
 	/* pad = 1: the web UI asks in order to play it in the browser */
 	snprintf(detail, sizeof detail, "{\"kind\":\"%s\",\"size\":%llu}", kind, (unsigned long long)out.size);
-	audit_append(q->s->au, q->u.name, m->playback == 1 ? "playback" : "download", r.id, detail);
+	if (audit_append(q->s->au, q->u.name, m->playback == 1 ? "playback" : "download", r.id, detail) != 0) {
+		close(out.fd);           /* never an unaudited download */
+		reply_err(q, TR_ERR_SYS, 500, "the audit log cannot be written: export refused");
+		return;
+	}
 	reply_fd(q, out.fd, out.size, out.content_type, out.filename);
 }
 
@@ -379,7 +444,8 @@ h_audit(struct req *q)
 	json_t *res = NULL;
 	int r;
 
-	if ((r = audit_list(index_db(q->s->ix), q->m.page.limit, q->m.page.offset, &res)) != 0) {
+	if ((r = audit_list(index_db(q->s->ix), q->m.page.limit, q->m.page.offset, q->m.page.action,
+	                    &res)) != 0) {
 		reply_errc(q, r, "audit");
 		return;
 	}
@@ -405,7 +471,11 @@ h_user_add(struct req *q)
 	}
 	snprintf(detail, sizeof detail, "{\"role\":\"%s\",\"extension\":\"%.31s\"}",
 	         auth_role_name((enum ipc_role)m->role), m->extension);
-	audit_append(q->s->au, q->u.name, "user_add", m->user, detail);
+	if (audit_append(q->s->au, q->u.name, "user_add", m->user, detail) != 0) {
+		auth_user_del(q->s->auth, m->user);   /* never an unaudited account */
+		reply_err(q, TR_ERR_SYS, 500, "the audit log cannot be written: user not added");
+		return;
+	}
 	reply_json(q, json_object());
 }
 
@@ -477,6 +547,8 @@ strings_ok(uint32_t type, const union req_msg *m)
 	case IPC_USER_ADD:
 		return S(t->token) && S(t->remote) && S(m->user.user) && S(m->user.pass) &&
 		       S(m->user.extension);
+	case IPC_AUDIT_LIST:
+		return S(t->token) && S(t->remote) && S(m->page.action);
 	default:
 		return S(t->token) && S(t->remote);
 	}
@@ -535,19 +607,57 @@ client_close(struct server *s, struct client *cl)
 	cl->fd = -1;
 }
 
+/* The rate-limit entry of a peer uid (the least recently audited one is
+ * reused when the table is full). */
+static struct proto_peer *
+proto_peer(struct server *s, uid_t uid)
+{
+	struct proto_peer *old = &s->pp[0];
+	int i;
+
+	for (i = 0; i < PROTO_PEERS; i++) {
+		if (s->pp[i].used && s->pp[i].uid == uid)
+			return &s->pp[i];
+		if (!s->pp[i].used || (old->used && s->pp[i].last_ns < old->last_ns))
+			old = &s->pp[i];
+	}
+	memset(old, 0, sizeof *old);
+	old->used = 1;
+	old->uid = uid;
+	old->last_ns = INT64_MIN / 2;
+	return old;
+}
+
+/* One protocol error closes the connection (so at most one row per
+ * connection); rows per peer uid are rate limited, the rest counted. */
 static void
 proto_error(struct server *s, struct client *cl, const struct ipc_hdr *h, const char *why)
 {
-	char actor[48], detail[200];
+	struct proto_peer *pp = proto_peer(s, cl->uid);
+	int64_t now = (int64_t)tr_mono_ns();
+	char actor[48], detail[240];
 
 	s->proto_errors++;
 	snprintf(actor, sizeof actor, "peer uid %u pid %d", (unsigned)cl->uid, (int)cl->pid);
+	if (now - pp->last_ns < PROTO_AUDIT_GAP) {
+		pp->suppressed++;
+		log_debug_f("protocol error from %s: %s (counted, not audited)", actor, why);
+		client_close(s, cl);
+		return;
+	}
 	if (h != NULL)
-		snprintf(detail, sizeof detail, "{\"reason\":\"%s\",\"type\":%u,\"len\":%u}", why, h->type, h->len);
+		snprintf(detail, sizeof detail, "{\"reason\":\"%s\",\"type\":%u,\"len\":%u,\"suppressed\":%llu}",
+		         why, h->type, h->len, (unsigned long long)pp->suppressed);
 	else
-		snprintf(detail, sizeof detail, "{\"reason\":\"%s\"}", why);
+		snprintf(detail, sizeof detail, "{\"reason\":\"%s\",\"suppressed\":%llu}", why,
+		         (unsigned long long)pp->suppressed);
 	log_warn_f("protocol error from %s: %s; connection closed", actor, detail);
-	audit_append(s->au, actor, "protocol_error", "ipc", detail);
+	if (audit_append(s->au, actor, "protocol_error", "ipc", detail) == 0) {
+		pp->suppressed = 0;
+		pp->last_ns = now;
+	} else {
+		pp->suppressed++;
+	}
 	client_close(s, cl);
 }
 
@@ -636,10 +746,22 @@ accept_one(struct server *s)
 	if (fd < 0)
 		return;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) != 0 || !vconf_uid_ok(s->c, cr.uid)) {
+		/* rate limited per uid like protocol errors */
+		struct proto_peer *pp = proto_peer(s, len == sizeof cr ? cr.uid : (uid_t)-1);
+		int64_t now = (int64_t)tr_mono_ns();
+		char detail[64];
 		s->refused++;
 		snprintf(actor, sizeof actor, "peer uid %d", len == sizeof cr ? (int)cr.uid : -1);
-		log_warn_f("refused connection from %s (not in peer_uids)", actor);
-		audit_append(s->au, actor, "peer_refused", "ipc", "");
+		if (now - pp->last_ns < PROTO_AUDIT_GAP) {
+			pp->suppressed++;
+		} else {
+			log_warn_f("refused connection from %s (not in peer_uids)", actor);
+			snprintf(detail, sizeof detail, "{\"suppressed\":%llu}", (unsigned long long)pp->suppressed);
+			if (audit_append(s->au, actor, "peer_refused", "ipc", detail) == 0) {
+				pp->suppressed = 0;
+				pp->last_ns = now;
+			}
+		}
 		close(fd);
 		return;
 	}
@@ -649,7 +771,11 @@ accept_one(struct server *s)
 			break;
 		}
 	if (cl == NULL || (cl->buf = malloc(sizeof *cl->buf)) == NULL) {
-		log_warn_f("too many clients (%d): connection refused", SERVER_CLIENTS_MAX);
+		if ((int64_t)tr_mono_ns() - s->full_logged_ns >= PROTO_AUDIT_GAP) {
+			log_warn_f("too many clients (%d): connection refused (idle ones are closed after %llu s)",
+			           SERVER_CLIENTS_MAX, (unsigned long long)(SERVER_IDLE_NS / NS));
+			s->full_logged_ns = (int64_t)tr_mono_ns();
+		}
 		close(fd);
 		return;
 	}
@@ -657,6 +783,7 @@ accept_one(struct server *s)
 	cl->fd = fd;
 	cl->uid = cr.uid;
 	cl->pid = cr.pid;
+	cl->last_ns = (int64_t)tr_mono_ns();
 }
 
 /* ------------------------------------------------------------ ring */
@@ -696,7 +823,11 @@ ring_watch(struct server *s)
 	if ((r = ring_attach(s->c->ring, RING_ATTACH_MARKS, &s->ring)) != 0) {
 		int e = r == TR_ERR_SYS ? errno : 0;
 		/* once per distinct reason, not every second */
-		if (r != s->attach_err || e != s->attach_errno)
+		bool same = r == s->attach_err && e == s->attach_errno;
+		if (!same && ((r == TR_ERR_SYS && e == ENOENT) || r == TR_ERR_INVAL))
+			/* not created yet, or being created (size or header not written yet) */
+			log_info_f("ring %s not there yet (is threatrec-sniffer running?)", s->c->ring);
+		else if (!same)
 			log_warn_f("cannot attach ring %s (with its mark words): %s%s%s", s->c->ring,
 			           tr_strerror(r), e ? ": " : "", e ? strerror(e) : "");
 		s->attach_err = r;
@@ -727,6 +858,7 @@ server_new(const struct vconf *c, struct index *ix, struct audit *au, struct aut
 	s->c = c; s->ix = ix; s->au = au; s->auth = auth; s->k = k; s->rc = rc; s->nt = nt;
 	s->lfd = -1;
 	s->started_ns = (int64_t)tr_mono_ns();
+	s->full_logged_ns = INT64_MIN / 2;
 	for (i = 0; i < SERVER_CLIENTS_MAX; i++)
 		s->cl[i].fd = -1;
 	memset(&sa, 0, sizeof sa);
@@ -745,7 +877,7 @@ server_new(const struct vconf *c, struct index *ix, struct audit *au, struct aut
 	}
 	s->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s->lfd < 0 || bind(s->lfd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
-	    chmod(c->socket, c->socket_mode) != 0 || listen(s->lfd, 16) != 0) {
+	    chmod(c->socket, c->socket_mode) != 0 || listen(s->lfd, SERVER_BACKLOG) != 0) {
 		log_err_f("%s: %s", c->socket, strerror(errno));
 		goto bad;
 	}
@@ -773,6 +905,28 @@ server_free(struct server *s)
 		recorder_set_ring(s->rc, NULL);
 	ring_close(s->ring);
 	free(s);
+}
+
+/* A client silent for SERVER_IDLE_NS gives its slot back; one that stopped
+ * inside a frame is a protocol error. */
+static void
+clients_idle(struct server *s, int64_t now)
+{
+	int i;
+
+	for (i = 0; i < SERVER_CLIENTS_MAX; i++) {
+		struct client *cl = &s->cl[i];
+		if (cl->fd < 0 || now - cl->last_ns < (int64_t)SERVER_IDLE_NS)
+			continue;
+		if (cl->buf != NULL && cl->buf->have > 0) {
+			struct ipc_hdr h;
+			memcpy(&h, cl->buf->data, sizeof h);
+			proto_error(s, cl, cl->buf->have >= IPC_HDR_LEN ? &h : NULL, "idle inside a frame");
+		} else {
+			log_debug_f("peer uid %u pid %d idle: connection closed", (unsigned)cl->uid, (int)cl->pid);
+			client_close(s, cl);
+		}
+	}
 }
 
 int
@@ -807,12 +961,15 @@ server_run(struct server *s, volatile sig_atomic_t *quit)
 		for (i = 0; rc > 0 && i < n; i++) {
 			if (pfd[i].revents == 0)
 				continue;
-			if (map[i] < 0)
+			if (map[i] < 0) {
 				accept_one(s);
-			else if (s->cl[map[i]].fd == pfd[i].fd)
+			} else if (s->cl[map[i]].fd == pfd[i].fd) {
+				s->cl[map[i]].last_ns = (int64_t)tr_mono_ns();
 				client_read(s, &s->cl[map[i]]);
+			}
 		}
 		now = (int64_t)tr_mono_ns();
+		clients_idle(s, now);
 		if (now >= next_watch) {
 			ring_watch(s);
 			next_watch = now + NS;

@@ -18,6 +18,9 @@
 #include "notify.h"
 
 #define SERVER_CLIENTS_MAX 64
+#define SERVER_BACKLOG     128
+#define SERVER_IDLE_NS     (10ULL * 1000000000ULL)  /* a silent client (or half a frame) is closed */
+#define SERVER_TIME_MAX    INDEX_TIME_MAX_S        /* ipc_query from/to: 9999-12-31T23:59:59Z */
 
 struct server;
 

@@ -61,6 +61,47 @@ out:
 	return r;
 }
 
+/* Durations and sizes with limits: the message names the limit in units
+ * ("must be at least 1s"), not in nanoseconds. */
+static int
+limited(uint64_t *field, int is_size, const char *key, const char *value, uint64_t lo, uint64_t hi,
+        const char *lotxt, const char *hitxt, char *err, size_t errlen)
+{
+	uint64_t v = 0;
+	int r = TR_ERR_CONFIG;
+
+	if ((is_size ? conf_parse_size(value, &v) : conf_parse_duration(value, &v)) != 0) {
+		snprintf(err, errlen, "%s must be a %s, not \"%s\"", key,
+		         is_size ? "size such as 512M" : "duration such as 30s or 10m", value);
+		goto out;
+	}
+	if (v < lo || (hi != 0 && v > hi)) {
+		if (hi != 0)
+			snprintf(err, errlen, "%s must be between %s and %s, not \"%s\"", key, lotxt, hitxt, value);
+		else
+			snprintf(err, errlen, "%s must be at least %s, not \"%s\"", key, lotxt, value);
+		goto out;
+	}
+	*field = v;
+	r = 0;
+out:
+	return r;
+}
+
+#define LIMITED(name, key, is_size, lo, hi, lotxt, hitxt) \
+	static int parse_##name(void *dst, const char *value, char *err, size_t errlen) \
+	{ return limited(&((struct vconf *)dst)->name, is_size, key, value, lo, hi, lotxt, hitxt, err, errlen); }
+#define S_ 1000000000ULL
+LIMITED(max_length_ns, "max_length", 0, S_, 0, "1s", "")
+LIMITED(notify_timeout_ns, "notify_timeout", 0, 1000000ULL, 0, "1ms", "")
+LIMITED(session_idle_ns, "session_idle", 0, S_, 0, "1s", "")
+LIMITED(session_max_ns, "session_max", 0, S_, 0, "1s", "")
+LIMITED(login_lock_max_ns, "login_lock_max", 0, S_, 0, "1s", "")
+LIMITED(tick_ns, "tick", 0, 1000000ULL, 10 * S_, "1ms", "10s")
+LIMITED(container_max, "container_max", 1, 1ULL << 20, 0, "1M", "")
+#undef S_
+#undef LIMITED
+
 #define K(key, type, field, lo, hi) \
 	{ "vault", key, type, offsetof(struct vconf, field), sizeof(((struct vconf *)0)->field), lo, hi, NULL }
 static const struct conf_key vconf_keys[] = {
@@ -69,16 +110,16 @@ static const struct conf_key vconf_keys[] = {
 	K("socket",            CONF_STR,      socket, 0, 0),
 	{ "vault", "peer_uids", CONF_FUNC, 0, 0, 0, 0, parse_uids },
 	K("socket_mode",       CONF_MODE,     socket_mode, 0, 0),
-	K("max_length",        CONF_DURATION, max_length_ns, 1000000000ULL, 0),
+	{ "vault", "max_length", CONF_FUNC, 0, 0, 0, 0, parse_max_length_ns },
 	K("notify_command",    CONF_STR,      notify_command, 0, 0),
-	K("notify_timeout",    CONF_DURATION, notify_timeout_ns, 1000000ULL, 0),
+	{ "vault", "notify_timeout", CONF_FUNC, 0, 0, 0, 0, parse_notify_timeout_ns },
 	K("grace",             CONF_DURATION, grace_ns, 0, 0),
-	K("session_idle",      CONF_DURATION, session_idle_ns, 1000000000ULL, 0),
-	K("session_max",       CONF_DURATION, session_max_ns, 1000000000ULL, 0),
+	{ "vault", "session_idle", CONF_FUNC, 0, 0, 0, 0, parse_session_idle_ns },
+	{ "vault", "session_max", CONF_FUNC, 0, 0, 0, 0, parse_session_max_ns },
 	K("login_fail_max",    CONF_U32,      login_fail_max, 1, 1000),
-	K("login_lock_max",    CONF_DURATION, login_lock_max_ns, 1000000000ULL, 0),
-	K("tick",              CONF_DURATION, tick_ns, 1000000ULL, 10000000000ULL),
-	K("container_max",     CONF_SIZE,     container_max, 1ULL << 20, 0),
+	{ "vault", "login_lock_max", CONF_FUNC, 0, 0, 0, 0, parse_login_lock_max_ns },
+	{ "vault", "tick", CONF_FUNC, 0, 0, 0, 0, parse_tick_ns },
+	{ "vault", "container_max", CONF_FUNC, 0, 0, 0, 0, parse_container_max },
 	K("syslog",            CONF_BOOL,     use_syslog, 0, 0),
 	K("authority_key",     CONF_STR,      authority_key, 0, 0),
 };

@@ -97,7 +97,7 @@ int
 verify_all(const struct vconf *c, struct index *ix, const struct keys *k, FILE *out)
 {
 	struct vctx v = { c, k, out, 0, 0, 0 };
-	char why[200];
+	char why[VCONF_PATH_MAX + 300], head[VCONF_PATH_MAX + 32];
 	int64_t bad_seq = 0, n = 0;
 	int r;
 
@@ -107,6 +107,13 @@ verify_all(const struct vconf *c, struct index *ix, const struct keys *k, FILE *
 		return TR_ERR_CRYPTO;
 	}
 	fprintf(out, "audit: %lld rows, chain and signatures ok\n", (long long)n);
+	/* the newest rows cut off: the signed head file outside the table */
+	snprintf(head, sizeof head, "%s/" AUDIT_HEAD_FILE, c->storage);
+	if (audit_head_check(index_db(ix), k->sign_pk, head, why, sizeof why) != 0) {
+		fprintf(out, "BAD audit head: %s\n", why);
+		return TR_ERR_CRYPTO;
+	}
+	fprintf(out, "audit head: %s\n", why);
 	r = index_rec_each(ix, check_one, &v);
 	if (v.bad)
 		return TR_ERR_CRYPTO;

@@ -72,7 +72,7 @@ main(void)
 	fresh(&ix, &k, &au);
 	ASSERT_INT_EQ(audit_verify(index_db(ix), k->sign_pk, &bad, &n, why, sizeof why), 0);
 	ASSERT_INT_EQ(n, 6);
-	ASSERT_INT_EQ(audit_list(index_db(ix), 2, 0, &list), 0);
+	ASSERT_INT_EQ(audit_list(index_db(ix), 2, 0, NULL, &list), 0);
 	ASSERT_INT_EQ(json_integer_value(json_object_get(list, "total")), 6);
 	ASSERT_INT_EQ(json_array_size(json_object_get(list, "audit")), 2);
 	ASSERT_INT_EQ(json_integer_value(json_object_get(json_array_get(json_object_get(list, "audit"), 0), "seq")), 6);
@@ -84,6 +84,51 @@ main(void)
 	ASSERT_INT_EQ(audit_open(index_db(ix), k, &au), 0);
 	ASSERT_INT_EQ(audit_append(au, "bob", "login", "bob", ""), 0);
 	ASSERT_INT_EQ(bad_row(ix, k->sign_pk), 0);
+	TEST_DONE();
+
+	TEST_START("two handles (two processes) append alternately: one chain");
+	{
+		struct index *ix2 = NULL;
+		struct audit *au2 = NULL;
+		char path[128];
+		int i;
+		snprintf(path, sizeof path, "%s/index.db", dir);
+		ASSERT_INT_EQ(index_open(path, &ix2), 0);
+		ASSERT_INT_EQ(audit_open(index_db(ix2), k, &au2), 0);
+		for (i = 0; i < 5; i++) {
+			ASSERT_INT_EQ(audit_append(au2, "cli", "user_add", "x", ""), 0);
+			ASSERT_INT_EQ(audit_append(au, "vault", "login", "x", ""), 0);
+		}
+		ASSERT_INT_EQ(audit_verify(index_db(ix), k->sign_pk, &bad, &n, why, sizeof why), 0);
+		ASSERT_INT_EQ(n, 17);
+		audit_close(au2);
+		index_close(ix2);
+	}
+	TEST_DONE();
+
+	TEST_START("action filter");
+	ASSERT_INT_EQ(audit_list(index_db(ix), 500, 0, "user_add", &list), 0);
+	ASSERT_INT_EQ(json_integer_value(json_object_get(list, "total")), 5);
+	ASSERT_STR_EQ(json_string_value(json_object_get(json_array_get(json_object_get(list, "audit"), 4),
+	                                                "action")), "user_add");
+	json_decref(list);
+	TEST_DONE();
+
+	TEST_START("the signed head file names the newest rows cut off");
+	{
+		char head[128];
+		snprintf(head, sizeof head, "%s/audit.head", dir);
+		unlink(head);
+		ASSERT_INT_EQ(audit_head_check(index_db(ix), k->sign_pk, head, why, sizeof why), TR_ERR_CRYPTO);
+		ASSERT_INT_EQ(audit_set_head_file(au, head), 0);
+		ASSERT_INT_EQ(audit_append(au, "vault", "stop", "x", ""), 0);
+		ASSERT_INT_EQ(audit_head_check(index_db(ix), k->sign_pk, head, why, sizeof why), 0);
+		ASSERT_INT_EQ(audit_head_check(index_db(ix), k2->sign_pk, head, why, sizeof why), TR_ERR_CRYPTO);
+		index_exec(ix, "DELETE FROM audit WHERE seq >= 16");
+		ASSERT_INT_EQ(audit_head_check(index_db(ix), k->sign_pk, head, why, sizeof why), TR_ERR_CRYPTO);
+		ASSERT_TRUE(strstr(why, "audit rows 16..18 missing") != NULL);
+		audit_set_head_file(au, NULL);
+	}
 	TEST_DONE();
 
 	TEST_START("an edited detail is named");

@@ -86,6 +86,22 @@ main(void)
 	ASSERT_TRUE(retry >= 1);
 	TEST_DONE();
 
+	TEST_START("refusals in one lockout: one audit row at its start, the rest only counted");
+	{
+		uint32_t cnt = 99;
+		int start = 0, rows = 0;
+		ASSERT_INT_EQ(auth_refusal_audit(a, &cnt, &start), 1);   /* the refusal above */
+		ASSERT_INT_EQ(start, 1);
+		ASSERT_INT_EQ(cnt, 0);
+		for (i = 0; i < 200; i++) {
+			ASSERT_INT_EQ(auth_login(a, "alice", "secret-pass", "10.0.0.3", &u, tok, csrf, &retry),
+			              TR_ERR_LIMIT);
+			rows += auth_refusal_audit(a, &cnt, &start);
+		}
+		ASSERT_INT_EQ(rows, 0);
+	}
+	TEST_DONE();
+
 	TEST_START("... and so is the address, for every user");
 	ASSERT_INT_EQ(auth_login(a, "ivan", "secret-pass", "10.0.0.2", &u, tok, csrf, &retry), TR_ERR_LIMIT);
 	ASSERT_INT_EQ(auth_login(a, "ivan", "secret-pass", "10.0.0.4", &u, tok, csrf, &retry), 0);
@@ -94,6 +110,27 @@ main(void)
 	TEST_START("the lockout ends (1 s after the 3rd failure)");
 	sleep(2);
 	ASSERT_INT_EQ(auth_login(a, "alice", "secret-pass", "10.0.0.3", &u, tok, csrf, &retry), 0);
+	TEST_DONE();
+
+	TEST_START("passwd: new password, old one and old sessions refused");
+	ASSERT_INT_EQ(auth_session(a, tok, &u, csrf2), 0);
+	ASSERT_INT_EQ(auth_user_passwd(a, "alice", "short"), TR_ERR_INVAL);
+	ASSERT_INT_EQ(auth_user_passwd(a, "nobody", "another-pass"), TR_ERR_NOTFOUND);
+	ASSERT_INT_EQ(auth_user_passwd(a, "alice", "another-pass"), 0);
+	ASSERT_INT_EQ(auth_session(a, tok, &u, csrf2), TR_ERR_PERM);
+	ASSERT_INT_EQ(auth_login(a, "alice", "secret-pass", "10.0.0.5", &u, tok, csrf, &retry), TR_ERR_PERM);
+	ASSERT_INT_EQ(auth_login(a, "alice", "another-pass", "10.0.0.5", &u, tok, csrf, &retry), 0);
+	TEST_DONE();
+
+	TEST_START("userdisable: sessions end, login refused; enable again");
+	ASSERT_INT_EQ(auth_user_disable(a, "alice", 1), 0);
+	ASSERT_INT_EQ(auth_session(a, tok, &u, csrf2), TR_ERR_PERM);
+	ASSERT_INT_EQ(auth_login(a, "alice", "another-pass", "10.0.0.6", &u, tok, csrf, &retry), TR_ERR_PERM);
+	ASSERT_INT_EQ(auth_user_disable(a, "nobody", 1), TR_ERR_NOTFOUND);
+	ASSERT_INT_EQ(auth_user_disable(a, "alice", 0), 0);
+	ASSERT_INT_EQ(auth_login(a, "alice", "another-pass", "10.0.0.6", &u, tok, csrf, &retry), 0);
+	ASSERT_INT_EQ(auth_user_del(a, "ivan"), 0);
+	ASSERT_INT_EQ(auth_user_del(a, "ivan"), TR_ERR_NOTFOUND);
 	TEST_DONE();
 
 	auth_close(a);

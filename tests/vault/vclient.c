@@ -1,9 +1,11 @@
 /* vclient.c - test client of the vault's IPC (tests/vault/run.sh):
  *   vclient SOCK login USER PASS [REMOTE]
- *   vclient SOCK session|logout|status|users|audit TOKEN
+ *   vclient SOCK session|logout|status|users TOKEN
+ *   vclient SOCK audit TOKEN [ACTION]
+ *   vclient SOCK loginflood USER PASS REMOTE SECONDS   (prints "ok N throttled N failed N")
  *   vclient SOCK mark TOKEN SLOT GEN CALLID [NOTE]
  *   vclient SOCK stop|get TOKEN ID
- *   vclient SOCK list TOKEN [caller=X] [callee=X] [agent=X] [marked_by=X] [q=X]
+ *   vclient SOCK list TOKEN [caller=X] [callee=X] [agent=X] [marked_by=X] [q=X] [from=S] [to=S]
  *   vclient SOCK export TOKEN ID wav|pcap OUTFILE [play]
  *   vclient SOCK useradd TOKEN USER PASS ROLE_ID [EXT]
  *   vclient SOCK raw TYPE LEN          (LEN zero bytes: protocol-error tests)
@@ -15,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -133,6 +136,8 @@ main(int argc, char **argv)
 		memset(&m, 0, sizeof m);
 		tok(&m.t, argv[3]);
 		m.limit = 500;
+		if (argc > 4)
+			snprintf(m.action, sizeof m.action, "%s", argv[4]);
 		return roundtrip(fd, IPC_AUDIT_LIST, &m, sizeof m, NULL);
 	}
 	if (!strcmp(cmd, "mark") && argc >= 7) {
@@ -166,6 +171,8 @@ main(int argc, char **argv)
 			if (!strncmp(argv[i], "agent=", 6)) snprintf(m.agent, sizeof m.agent, "%s", v);
 			if (!strncmp(argv[i], "marked_by=", 10)) snprintf(m.marked_by, sizeof m.marked_by, "%s", v);
 			if (!strncmp(argv[i], "q=", 2)) snprintf(m.q, sizeof m.q, "%s", v);
+			if (!strncmp(argv[i], "from=", 5)) m.from = strtoll(v, NULL, 10);
+			if (!strncmp(argv[i], "to=", 3)) m.to = strtoll(v, NULL, 10);
 		}
 		return roundtrip(fd, IPC_REC_LIST, &m, sizeof m, NULL);
 	}
@@ -193,6 +200,39 @@ main(int argc, char **argv)
 		static uint8_t zero[IPC_PAYLOAD_MAX];
 		return roundtrip(fd, (uint32_t)strtoul(argv[3], NULL, 0), zero,
 		                 (size_t)strtoul(argv[4], NULL, 0), NULL);
+	}
+	if (!strcmp(cmd, "loginflood") && argc >= 7) {
+		/* one connection per attempt, like the web UI, for SECONDS */
+		struct ipc_login m;
+		struct timespec t0, t1;
+		long n_ok = 0, n_thr = 0, n_fail = 0;
+		close(fd);
+		memset(&m, 0, sizeof m);
+		snprintf(m.user, sizeof m.user, "%s", argv[3]);
+		snprintf(m.pass, sizeof m.pass, "%s", argv[4]);
+		snprintf(m.remote, sizeof m.remote, "%s", argv[5]);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		do {
+			static struct ipc_buf b;
+			struct ipc_hdr h;
+			const uint8_t *pl = NULL;
+			int c = connect_to(argv[1]), rfd = -1;
+			ipc_buf_init(&b);
+			if (ipc_send(c, IPC_LOGIN, 7, &m, sizeof m, -1) == 0 &&
+			    ipc_recv(c, &b, &h, &pl, &rfd) == 1) {
+				struct ipc_err e;
+				if (h.type == IPC_R_OK)
+					n_ok++;
+				else if (h.type == IPC_R_ERR && h.len == sizeof e) {
+					memcpy(&e, pl, sizeof e);
+					if (e.http_status == 429) n_thr++; else n_fail++;
+				}
+			}
+			close(c);
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+		} while ((t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9 < atof(argv[6]));
+		printf("ok %ld throttled %ld failed %ld\n", n_ok, n_thr, n_fail);
+		return 0;
 	}
 	if (!strcmp(cmd, "badlen")) {
 		struct ipc_hdr h = { IPC_STATUS, IPC_PAYLOAD_MAX + 1, 7, 0 };
