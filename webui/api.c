@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sodium.h>
@@ -32,6 +33,7 @@ struct api_session {
 	char     csrf[128];
 	char     ext[32];
 	uint32_t role;
+	bool     cached;    /* vault unreachable: from e->sessions (read-only routes) */
 };
 
 void api_env_init(struct api_env *e, const struct wconf *conf, struct live *live,
@@ -68,6 +70,16 @@ static enum MHD_Result ok_json(struct api_env *e, const struct api_req *rq, unsi
 
 /* Talks to the vault. Returns 0 with an OK/FD reply in *rep; otherwise it
  * has answered the request (vault error or vault unreachable) into *retp. */
+/* Counts, logs and answers (503) a failed vault request. */
+static enum MHD_Result vault_failed(struct api_env *e, const struct api_req *rq, uint32_t type,
+                                    int r)
+{
+	atomic_fetch_add(&e->vault_failures, 1);
+	log_warn_f("vault %s: %s", ipc_type_name(type), tr_strerror(r));
+	return err(e, rq, 503, r == TR_ERR_PROTO ? "vault answered with a malformed reply" :
+	           r == TR_ERR_AGAIN ? "vault did not answer in time" : "vault unavailable");
+}
+
 static int vault_call(struct api_env *e, const struct api_req *rq, uint32_t type,
                       const void *msg, size_t len, struct ipc_client_reply *rep,
                       enum MHD_Result *retp)
@@ -75,11 +87,7 @@ static int vault_call(struct api_env *e, const struct api_req *rq, uint32_t type
 	int r = ipc_client_call(e->conf->vault_socket, type, msg, len, rep);
 
 	if (r != 0) {
-		atomic_fetch_add(&e->vault_failures, 1);
-		log_warn_f("vault %s: %s", ipc_type_name(type), tr_strerror(r));
-		*retp = err(e, rq, 503, r == TR_ERR_PROTO ? "vault answered with a malformed reply" :
-		            r == TR_ERR_AGAIN ? "vault did not answer in time" :
-		            "vault unavailable");
+		*retp = vault_failed(e, rq, type, r);
 		return -1;
 	}
 	if (rep->type == IPC_R_ERR) {
@@ -178,30 +186,69 @@ static void token_msg(const struct api_session *s, const struct api_req *rq,
 	snprintf(t->remote, sizeof(t->remote), "%s", rq->remote);
 }
 
-/* Checks the session cookie with the vault. Returns 0, or -1 after answering. */
-static int session_get(struct api_env *e, const struct api_req *rq, struct api_session *s,
-                       enum MHD_Result *retp)
+static void sess_to_cache(const struct api_session *s, struct scache_sess *c)
+{
+	memset(c, 0, sizeof(*c));
+	memcpy(c->user, s->user, sizeof(c->user));
+	memcpy(c->ext, s->ext, sizeof(c->ext));
+	memcpy(c->csrf, s->csrf, sizeof(c->csrf));
+	c->role = s->role;
+}
+
+/* Checks the session cookie with the vault. Returns 0, or -1 after answering.
+ * When the vault cannot be reached at all and the route only reads the
+ * ring (ROUTE_ME, ROUTE_CALLS), a session the vault confirmed within
+ * SCACHE_TTL_NS is used instead (s->cached). */
+static int session_get(struct api_env *e, const struct api_req *rq, enum route_id route,
+                       struct api_session *s, enum MHD_Result *retp)
 {
 	const char *cookie = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Cookie");
 	struct ipc_client_reply rep;
+	struct scache_sess cs;
 	struct ipc_token t;
-	int r = -1;
+	int r = -1, vr;
 
 	ipc_client_reply_init(&rep);
 	memset(s, 0, sizeof(*s));
+	memset(&cs, 0, sizeof(cs));
 	if (req_cookie_token(cookie, s->token, sizeof(s->token)) != 0) {
 		*retp = err(e, rq, 401, "not logged in");
 		goto out;
 	}
 	token_msg(s, rq, &t);
-	if (vault_call(e, rq, IPC_SESSION, &t, sizeof(t), &rep, retp) != 0)
+	if ((vr = ipc_client_call(e->conf->vault_socket, IPC_SESSION, &t, sizeof(t), &rep)) != 0) {
+		if ((route == ROUTE_ME || route == ROUTE_CALLS) &&
+		    scache_get(e->sessions, s->token, &cs) == 0) {
+			atomic_fetch_add(&e->vault_failures, 1);
+			memcpy(s->user, cs.user, sizeof(s->user));
+			memcpy(s->ext, cs.ext, sizeof(s->ext));
+			memcpy(s->csrf, cs.csrf, sizeof(s->csrf));
+			s->role = cs.role;
+			s->cached = true;
+			r = 0;
+			goto out;
+		}
+		if (route == ROUTE_LOGOUT)
+			scache_drop(e->sessions, s->token);
+		*retp = vault_failed(e, rq, IPC_SESSION, vr);
 		goto out;
+	}
+	if (rep.type == IPC_R_ERR) {
+		if (rep.err.http_status == 401)
+			scache_drop(e->sessions, s->token);
+		*retp = err(e, rq, rep.err.http_status, rep.err.msg[0] ? rep.err.msg :
+		            "request refused by the vault");
+		goto out;
+	}
 	if (session_from_json(rep.json, s) != 0) {
 		*retp = err(e, rq, 503, "vault answered with a malformed session");
 		goto out;
 	}
+	sess_to_cache(s, &cs);
+	scache_put(e->sessions, s->token, &cs);
 	r = 0;
 out:
+	sodium_memzero(&cs, sizeof(cs));
 	ipc_client_reply_clear(&rep);
 	return r;
 }
@@ -261,6 +308,13 @@ static enum MHD_Result h_login(struct api_env *e, const struct api_req *rq)
 		ret = err(e, rq, 503, "vault answered with a malformed session");
 		goto out;
 	}
+	{
+		struct scache_sess cs;
+
+		sess_to_cache(&s, &cs);
+		scache_put(e->sessions, s.token, &cs);
+		sodium_memzero(&cs, sizeof(cs));
+	}
 	snprintf(cookie, sizeof(cookie), REQ_COOKIE_NAME "=%s; Path=/; HttpOnly; SameSite=Strict%s",
 	         s.token, e->tls ? "; Secure" : "");
 	o.set_cookie = cookie;
@@ -287,6 +341,7 @@ static enum MHD_Result h_logout(struct api_env *e, const struct api_req *rq,
 
 	ipc_client_reply_init(&rep);
 	token_msg(s, rq, &t);
+	scache_drop(e->sessions, s->token);
 	if (vault_call(e, rq, IPC_LOGOUT, &t, sizeof(t), &rep, &ret) != 0)
 		goto out;
 	snprintf(cookie, sizeof(cookie), REQ_COOKIE_NAME "=; Path=/; Max-Age=0; HttpOnly; "
@@ -315,9 +370,16 @@ static enum MHD_Result h_calls(struct api_env *e, const struct api_req *rq,
 	 * surviving a restart of the web UI) over this process's own memory */
 	ipc_client_reply_init(&rep);
 	token_msg(s, rq, &t);
-	if (ipc_client_call(e->conf->vault_socket, IPC_STATUS, &t, sizeof(t), &rep) == 0 &&
-	    rep.type == IPC_R_OK)
+	if (!s->cached &&
+	    ipc_client_call(e->conf->vault_socket, IPC_STATUS, &t, sizeof(t), &rep) == 0 &&
+	    rep.type == IPC_R_OK) {
 		live_merge_marks(j, json_object_get(rep.json, "marks"));
+		json_object_set_new(j, "vault", json_true());
+	} else {
+		/* the list still comes from the ring; who marked is unknown and
+		 * marking fails (503) until the vault is back */
+		json_object_set_new(j, "vault", json_false());
+	}
 	ipc_client_reply_clear(&rep);
 	json_object_set_new(j, "can_mark", json_boolean(s->role == IPC_ROLE_AGENT ||
 	                                                s->role == IPC_ROLE_SUPERVISOR));
@@ -501,14 +563,15 @@ static enum MHD_Result h_rec(struct api_env *e, const struct api_req *rq,
 static enum MHD_Result h_export(struct api_env *e, const struct api_req *rq,
                                 const struct api_session *s, const char *id, uint32_t kind)
 {
-	static const char *const ext[] = { "", "wav", "pcap", "zip" };
+	/* the evidence bundle is a tar (docs/ipc.md), named so */
+	static const char *const ext[] = { "", ".wav", ".pcap", "-evidence.tar" };
 	static const char *const ctype[] = { "", "audio/wav", "application/vnd.tcpdump.pcap",
-	                                     "application/zip" };
+	                                     "application/x-tar" };
 	struct ipc_export m;
 	struct ipc_client_reply rep;
 	struct resp_opts o = { .tls = e->tls };
 	struct stat st;
-	char fname[64], vtype[64];
+	char fname[80], vtype[64];
 	const char *dl;
 	uint64_t size = 0;
 	bool attach;
@@ -522,7 +585,7 @@ static enum MHD_Result h_export(struct api_env *e, const struct api_req *rq,
 	}
 	dl = MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, "download");
 	attach = kind != IPC_EXPORT_WAV || (dl != NULL && strcmp(dl, "1") == 0);
-	snprintf(fname, sizeof(fname), "%s.%s", id, ext[kind]);
+	snprintf(fname, sizeof(fname), "%s%s", id, ext[kind]);
 	/* playback (not a download) of a WAV this session just exported: the
 	 * browser seeks with Range requests, one export and audit row suffices */
 	if (!attach && e->wavs != NULL && (fd = fdcache_get(e->wavs, s->token, id, &size)) >= 0) {
@@ -548,8 +611,8 @@ static enum MHD_Result h_export(struct api_env *e, const struct api_req *rq,
 		vtype[0] = '\0';
 	if (!attach && e->wavs != NULL)
 		fdcache_put(e->wavs, s->token, id, fd, (uint64_t)st.st_size);
-	ret = resp_fd(rq->conn, fd, (uint64_t)st.st_size, vtype[0] ? vtype : ctype[kind],
-	              req_is_rec_id(fname) ? fname : NULL, attach, &o);
+	ret = resp_fd(rq->conn, fd, (uint64_t)st.st_size, vtype[0] ? vtype : ctype[kind], fname,
+	              attach, &o);
 	fd = -1;
 out:
 	if (fd >= 0)
@@ -567,6 +630,9 @@ static enum MHD_Result h_page(struct api_env *e, const struct api_req *rq, uint3
 	memset(&p, 0, sizeof(p));
 	token_msg(s, rq, &p.t);
 	if (q_paging(e, rq, &p.limit, &p.offset, &ret))
+		return ret;
+	/* the audit log may be filtered by action (common/ipc.h struct ipc_page) */
+	if (type == IPC_AUDIT_LIST && q_text(e, rq, "action", p.action, sizeof(p.action), &ret))
 		return ret;
 	return forward_json(e, rq, type, &p, sizeof(p));
 }
@@ -716,6 +782,43 @@ static bool csrf_ok(const struct api_req *rq, const struct api_session *s)
 	return sodium_memcmp(h, s->csrf, n) == 0;
 }
 
+/* True for "application/json", any case, optionally followed by
+ * parameters ("; charset=utf-8"). Browsers cannot send it cross-site
+ * without a CORS preflight, which we never grant. */
+static bool is_json_type(const char *ct)
+{
+	static const char want[] = "application/json";
+	size_t n = sizeof(want) - 1;
+
+	if (ct == NULL)
+		return false;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	if (strncasecmp(ct, want, n) != 0)
+		return false;
+	ct += n;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	return *ct == '\0' || *ct == ';';
+}
+
+/* A POST's Origin header, when present, must be this server itself:
+ * "<scheme>://<Host header>" (RFC 6454; a browser always sends it on a
+ * cross-site POST). "null" and any other origin are refused. */
+static bool origin_ok(const struct api_env *e, const struct api_req *rq)
+{
+	const char *origin = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Origin");
+	const char *host = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "Host");
+	const char *scheme = e->tls ? "https://" : "http://";
+	size_t sl = strlen(scheme);
+
+	if (origin == NULL)
+		return true;
+	if (host == NULL || host[0] == '\0' || strncasecmp(origin, scheme, sl) != 0)
+		return false;
+	return strcasecmp(origin + sl, host) == 0;
+}
+
 enum MHD_Result api_dispatch(struct api_env *e, const struct api_req *rq)
 {
 	struct route_match m;
@@ -725,6 +828,10 @@ enum MHD_Result api_dispatch(struct api_env *e, const struct api_req *rq)
 
 	atomic_fetch_add(&e->requests, 1);
 	memset(&s, 0, sizeof(s));
+	if (rq->bad_uri) {
+		ret = err(e, rq, 400, "control character (or %00) in the URL");
+		goto out;
+	}
 	if (route_find(rq->method, rq->path, &m) != 0) {
 		if (m.status == 405) {
 			struct resp_opts o = { .tls = e->tls, .allow = m.allow };
@@ -738,7 +845,19 @@ enum MHD_Result api_dispatch(struct api_env *e, const struct api_req *rq)
 	}
 	rt = m.route;
 	if (rq->body_too_big) {
-		ret = err(e, rq, 413, "request body too large");
+		struct resp_opts o = { .tls = e->tls, .close = true };
+
+		atomic_fetch_add(&e->errors_4xx, 1);
+		ret = resp_error(rq->conn, 413, "request body too large", &o);
+		goto out;
+	}
+	if (strcmp(rq->method, "POST") == 0 && !origin_ok(e, rq)) {
+		ret = err(e, rq, 403, "cross-origin request refused (Origin does not match Host)");
+		goto out;
+	}
+	if (rq->body_len > 0 && !is_json_type(MHD_lookup_connection_value(
+			rq->conn, MHD_HEADER_KIND, "Content-Type"))) {
+		ret = err(e, rq, 415, "a request body must be Content-Type: application/json");
 		goto out;
 	}
 	if (rq->body_len > 0 && !(rt->flags & ROUTE_F_BODY)) {
@@ -746,7 +865,7 @@ enum MHD_Result api_dispatch(struct api_env *e, const struct api_req *rq)
 		goto out;
 	}
 	if (rt->flags & ROUTE_F_SESSION) {
-		if (session_get(e, rq, &s, &ret) != 0)
+		if (session_get(e, rq, rt->id, &s, &ret) != 0)
 			goto out;
 		if (!route_is_allowed(rt, s.role)) {
 			ret = err(e, rq, 403, "your role may not do this");

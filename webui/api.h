@@ -14,12 +14,14 @@
 
 #include "fdcache.h"
 #include "live.h"
+#include "scache.h"
 #include "wconf.h"
 
 struct api_env {
 	const struct wconf *conf;       /* borrowed */
 	struct live        *live;       /* borrowed */
 	struct fdcache     *wavs;       /* borrowed: exported WAVs for Range playback */
+	struct scache      *sessions;   /* borrowed, may be NULL: live view while the vault is down */
 	bool                tls;
 	atomic_uint_fast64_t requests;  /* counters for /metrics */
 	atomic_uint_fast64_t errors_4xx;
@@ -35,6 +37,7 @@ struct api_req {
 	const char *body;               /* NULL when none */
 	size_t      body_len;
 	bool        body_too_big;       /* over REQ_BODY_MAX: 413 */
+	bool        bad_uri;            /* control byte (also %00) in the URI: 400 */
 	char        remote[48];         /* client address text for the vault's audit */
 };
 

@@ -17,13 +17,30 @@
 #include "log.h"
 #include "req.h"
 
-#define HTTP_MEMORY_LIMIT  (64u * 1024u)   /* per connection: headers + buffers */
+/* Per connection: read buffer + header records + reply headers. Requests
+ * are small (paths <= 256, cookie <= 4 KiB, bodies 16 KiB are copied out);
+ * 1024 connections * 64 KiB = 64 MiB of address space at worst, touched only
+ * as used. */
+#define HTTP_MEMORY_LIMIT  (64u * 1024u)
 #define HTTP_PEM_MAX       (1u << 20)
+/* libmicrohttpd 0.9.75 parses every query argument into a pool record
+ * (~56 bytes) and, when the pool runs out there, logs a 431 but leaves the
+ * connection open until the timeout. The URI callback refuses such
+ * requests first: more arguments or a longer URI than any of our routes
+ * needs gets an immediate 431 and the socket is shut down. */
+#define HTTP_URI_MAX       8192u
+#define HTTP_ARGS_MAX      64u
+
+static const char http_431[] =
+	"HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n"
+	"Content-Type: application/json; charset=utf-8\r\nContent-Length: 50\r\n\r\n"
+	"{\"error\":\"request line too long or too many args\"}";
 
 struct http {
 	struct MHD_Daemon  *d;
 	struct api_env     *env;
 	char               *cert, *key;     /* PEM text for MHD, kept while running */
+	bool                tls;
 };
 
 /* Per-request state: the body collected so far. */
@@ -31,8 +48,61 @@ struct http_req {
 	char   *body;
 	size_t  len;
 	bool    too_big;
-	bool    started;
+	bool    started;    /* the first on_request call has been seen */
+	bool    bad_uri;    /* NUL or another control byte in the URI: 400 */
+	bool    answered;   /* a response is queued: ignore further calls */
 };
+
+/* A raw or %-encoded control byte (0x00-0x1f, 0x7f) anywhere in the URI:
+ * libmicrohttpd unescapes %00 into a NUL that would cut the path short. */
+static bool uri_has_ctl(const char *u, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)u[i];
+
+		if (ch < 0x20 || ch == 0x7f)
+			return true;
+		if (ch == '%' && i + 2 < len && (u[i + 1] == '0' || u[i + 1] == '1'))
+			return true;   /* %00-%1F */
+		if (ch == '%' && i + 2 < len && u[i + 1] == '7' && (u[i + 2] == 'f' || u[i + 2] == 'F'))
+			return true;
+	}
+	return false;
+}
+
+/* MHD_OPTION_URI_LOG_CALLBACK: sees the raw URI before libmicrohttpd splits
+ * and unescapes it. Its result becomes the request's *con_cls. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	struct http *h = cls;
+	struct http_req *hr = NULL;
+	const char *q;
+	size_t len = strnlen(uri, HTTP_URI_MAX + 1), args = 0;
+
+	q = memchr(uri, '?', len);
+	if (q != NULL)
+		for (args = 1; *q != '\0'; q++)
+			args += *q == '&';
+	if (len > HTTP_URI_MAX || args > HTTP_ARGS_MAX) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+		if (ci != NULL) {
+			/* nothing was sent yet: the answer goes out whole, then FIN */
+			if (!h->tls)
+				(void)send(ci->connect_fd, http_431, sizeof(http_431) - 1,
+				           MSG_NOSIGNAL | MSG_DONTWAIT);
+			shutdown(ci->connect_fd, SHUT_RDWR);
+		}
+		goto out;
+	}
+	if ((hr = calloc(1, sizeof(*hr))) != NULL)
+		hr->bad_uri = uri_has_ctl(uri, len);
+out:
+	return hr;
+}
 
 static char *read_pem(const char *path)
 {
@@ -82,16 +152,24 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	struct api_req rq;
 
 	(void)version;
-	if (hr == NULL) {
+	if (hr == NULL || !hr->started) {
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
 		uint32_t n;
 
-		if ((hr = calloc(1, sizeof(*hr))) == NULL)
+		if (hr == NULL && (hr = calloc(1, sizeof(*hr))) == NULL)
 			return MHD_NO;
 		*con_cls = hr;
+		hr->started = true;
 		/* refuse a declared oversize body before reading it */
 		if (cl != NULL && (req_uint_parse(cl, REQ_BODY_MAX, &n) != 0))
 			hr->too_big = true;
+		/* a refused request is answered now, without reading its body
+		 * (api_dispatch adds "Connection: close") */
+		if (!hr->too_big && !hr->bad_uri)
+			return MHD_YES;
+	}
+	if (hr->answered) {
+		*upload_data_size = 0;
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0) {
@@ -117,7 +195,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	rq.body = hr->body;
 	rq.body_len = hr->len;
 	rq.body_too_big = hr->too_big;
+	rq.bad_uri = hr->bad_uri;
 	remote_text(c, rq.remote, sizeof(rq.remote));
+	hr->answered = true;
 	return api_dispatch(h->env, &rq);
 }
 
@@ -156,7 +236,8 @@ int http_start(const struct wconf *conf, struct api_env *env, struct http **hp)
 	struct sockaddr_in sin;
 	struct sockaddr_in6 sin6;
 	struct sockaddr *sa;
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
+	/* epoll: idle (slow) connections cost a pool, not a poll() slot scan */
+	unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
 	int r = TR_ERR_CONFIG;
 
 	*hp = NULL;
@@ -191,6 +272,7 @@ int http_start(const struct wconf *conf, struct api_env *env, struct http **hp)
 			goto out;
 		}
 		flags |= MHD_USE_TLS;
+		h->tls = true;
 	}
 	h->d = MHD_start_daemon(flags, (uint16_t)conf->port, NULL, NULL, on_request, h,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
@@ -201,6 +283,7 @@ int http_start(const struct wconf *conf, struct api_env *env, struct http **hp)
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_MEMORY_LIMIT,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)conf->threads,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+		MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
 		MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
 		h->cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, h->cert,
 		MHD_OPTION_HTTPS_MEM_KEY, h->key,

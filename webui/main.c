@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sodium.h>
 
 #include "err.h"
@@ -17,14 +18,17 @@
 #include "webui/fdcache.h"
 #include "webui/http.h"
 #include "webui/live.h"
+#include "webui/scache.h"
 #include "webui/wconf.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: threatrec-webui [-c threatrec.conf] [-s key=value]... [-v]\n"
-	        "  -c FILE       config file ([webui] section; see docs/api.md)\n"
-	        "  -s key=value  override one [webui] setting (e.g. -s port=8081)\n"
+	        "usage: threatrec-webui [-c threatrec.conf] [-s webui.key=value]... [-v]\n"
+	        "  -c FILE             config file ([webui] section; see docs/api.md)\n"
+	        "  -s webui.key=value  override one [webui] setting, e.g. -s webui.port=8081\n"
+	        "                      (section.key as the other programs; a bare key=value\n"
+	        "                      also works)\n"
 	        "  -v            debug logging\n");
 }
 
@@ -77,13 +81,29 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* one descriptor per connection: make room for max_connections */
+	{
+		struct rlimit rl;
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < conf.max_connections + 256u) {
+			rl.rlim_cur = rl.rlim_max < conf.max_connections + 256u ? rl.rlim_max :
+			              conf.max_connections + 256u;
+			if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+				log_warn_f("cannot raise the open file limit to %u",
+				           conf.max_connections + 256u);
+		}
+	}
 	if ((live = live_new(conf.ring, conf.marks_max)) == NULL || (wavs = fdcache_new()) == NULL)
 		fatal_f("out of memory");
 	api_env_init(&env, &conf, live, wavs, conf.tls_cert[0] != '\0');
+	if ((env.sessions = scache_new()) == NULL)
+		fatal_f("out of memory");
 	if ((r = http_start(&conf, &env, &h)) != 0)
 		fatal_fr(r, "cannot start the web server");
-	log_info_f("listening on %s://%s:%u/ (vault %s, ring %s)", env.tls ? "https" : "http",
-	           conf.listen, conf.port, conf.vault_socket, conf.ring);
+	/* an IPv6 literal needs brackets in a URL (RFC 3986 3.2.2) */
+	log_info_f("listening on %s://%s%s%s:%u/ (vault %s, ring %s)", env.tls ? "https" : "http",
+	           strchr(conf.listen, ':') ? "[" : "", conf.listen,
+	           strchr(conf.listen, ':') ? "]" : "", conf.port, conf.vault_socket, conf.ring);
 	for (;;) {
 		if (sigwait(&set, &sig) != 0)
 			continue;
@@ -96,5 +116,6 @@ int main(int argc, char **argv)
 	http_stop(h);
 	live_free(live);
 	fdcache_free(wavs);
+	scache_free(env.sessions);
 	return rc;
 }

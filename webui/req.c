@@ -102,11 +102,14 @@ enum req_range_kind req_range_parse(const char *hdr, uint64_t size, uint64_t *st
 	if (hdr == NULL)
 		goto out;
 	len = strnlen(hdr, 256);
-	if (len >= 256)
-		goto out;
 	while (i < len && is_ows(hdr[i]))
 		i++;
 	if (len - i < 6 || strncmp(hdr + i, "bytes=", 6) != 0)
+		goto out;   /* another range unit: ignored (RFC 9110 14.2), send it all */
+	/* from here on a "bytes" range we cannot serve exactly is refused (416):
+	 * syntax errors, numbers over 18 digits, last < first, several ranges */
+	k = REQ_RANGE_UNSAT;
+	if (len >= 256)
 		goto out;
 	i += 6;
 	while (i < len && is_ows(hdr[i]))
@@ -126,18 +129,12 @@ enum req_range_kind req_range_parse(const char *hdr, uint64_t size, uint64_t *st
 	}
 	while (i < len && is_ows(hdr[i]))
 		i++;
-	if (i != len)
-		goto out;   /* several ranges or junk: ignore the header, send it all */
-	if (!has_a && !has_b)
+	if (i != len || (!has_a && !has_b) || (has_a && has_b && b < a))
 		goto out;
-	if (has_a && has_b && b < a)
-		goto out;   /* invalid range-spec: ignored (RFC 9110 14.1.1) */
 	if (!has_a) {
 		/* suffix range: the last b bytes */
-		if (b == 0 || size == 0) {
-			k = REQ_RANGE_UNSAT;
+		if (b == 0 || size == 0)
 			goto out;
-		}
 		if (b > size)
 			b = size;
 		*startp = size - b;
@@ -145,10 +142,8 @@ enum req_range_kind req_range_parse(const char *hdr, uint64_t size, uint64_t *st
 		k = REQ_RANGE_OK;
 		goto out;
 	}
-	if (a >= size) {
-		k = REQ_RANGE_UNSAT;
+	if (a >= size)
 		goto out;
-	}
 	if (!has_b || b >= size)
 		b = size - 1;
 	*startp = a;

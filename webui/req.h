@@ -28,12 +28,14 @@ int req_cookie_token(const char *hdr, char *tok, size_t toksz);
 
 /* Range header result. */
 enum req_range_kind {
-	REQ_RANGE_NONE = 0,  /* no header, or one we ignore (syntax, several ranges): send all */
+	REQ_RANGE_NONE = 0,  /* no header or another unit than "bytes": send all */
 	REQ_RANGE_OK,        /* satisfiable single range: *startp, *lenp */
 	REQ_RANGE_UNSAT,     /* 416 with "Content-Range: bytes * / size" */
 };
 /* Parses a Range header value (may be NULL) against a resource of `size`
- * bytes (RFC 9110 14.1): "bytes=a-b", "bytes=a-", "bytes=-n". */
+ * bytes (RFC 9110 14.1): "bytes=a-b", "bytes=a-", "bytes=-n". Any other
+ * "bytes=" value (syntax, over 18 digits, b < a, several ranges, a start
+ * at or past the end) is REQ_RANGE_UNSAT. */
 enum req_range_kind req_range_parse(const char *hdr, uint64_t size, uint64_t *startp,
                                     uint64_t *lenp);
 

@@ -27,6 +27,8 @@ static void add_common(struct MHD_Response *resp, bool api, const struct resp_op
 		MHD_add_response_header(resp, "Set-Cookie", o->set_cookie);
 	if (o != NULL && o->allow != NULL)
 		MHD_add_response_header(resp, "Allow", o->allow);
+	if (o != NULL && o->close)
+		MHD_add_response_header(resp, "Connection", "close");
 }
 
 static enum MHD_Result queue(struct MHD_Connection *c, unsigned status, struct MHD_Response *resp)
@@ -93,6 +95,24 @@ enum MHD_Result resp_static(struct MHD_Connection *c, unsigned status, const cha
 	return queue(c, status, resp);
 }
 
+/* A download name we put in a quoted header: 1..100 of [A-Za-z0-9_.-],
+ * not starting with '.'. */
+static bool safe_file_name(const char *s)
+{
+	size_t i, n = strnlen(s, 101);
+
+	if (n == 0 || n > 100 || s[0] == '.')
+		return false;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      c == '_' || c == '-' || c == '.'))
+			return false;
+	}
+	return true;
+}
+
 enum MHD_Result resp_fd(struct MHD_Connection *c, int fd, uint64_t size, const char *ctype,
                         const char *filename, bool attachment, const struct resp_opts *o)
 {
@@ -133,7 +153,7 @@ enum MHD_Result resp_fd(struct MHD_Connection *c, int fd, uint64_t size, const c
 	}
 	MHD_add_response_header(resp, "Accept-Ranges", "bytes");
 	MHD_add_response_header(resp, "Content-Type", ctype);
-	if (filename != NULL && req_is_rec_id(filename)) {
+	if (filename != NULL && safe_file_name(filename)) {
 		snprintf(cd, sizeof(cd), "%s; filename=\"%s\"", attachment ? "attachment" : "inline",
 		         filename);
 		MHD_add_response_header(resp, "Content-Disposition", cd);

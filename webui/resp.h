@@ -17,6 +17,7 @@ struct resp_opts {
 	bool tls;                    /* add Strict-Transport-Security */
 	const char *set_cookie;      /* a Set-Cookie header value, or NULL */
 	const char *allow;           /* an Allow header (405), or NULL */
+	bool close;                  /* "Connection: close": do not read further */
 };
 
 /* Sends j (not consumed) with status; o may be NULL. */

@@ -34,10 +34,10 @@ static void wconf_defaults(struct wconf *c)
 	c->port = 8080;
 	snprintf(c->vault_socket, sizeof(c->vault_socket), "/run/threatrec/vault.sock");
 	snprintf(c->ring, sizeof(c->ring), "/threatrec");
-	c->max_connections = 64;
+	c->max_connections = 1024;
 	c->per_ip_connections = 32;
 	c->threads = 4;
-	c->timeout_ns = 30000000000ULL;
+	c->timeout_ns = 10000000000ULL;   /* also the slow-header bound */
 	c->marks_max = 1024;
 	c->metrics = 1;
 }
@@ -64,6 +64,10 @@ int wconf_set(struct wconf *c, const char *kv, char *err, size_t errlen)
 	const char *eq = strchr(kv, '=');
 	int r = TR_ERR_CONFIG;
 
+	/* "webui.key=value" as the other programs take "section.key"; a bare
+	 * "key=value" means the same */
+	if (eq != NULL && strncmp(kv, "webui.", 6) == 0 && kv + 6 < eq)
+		kv += 6;
 	if (eq == NULL || (size_t)(eq - kv) + sizeof("webui.") > sizeof(name) ||
 	    strlen(eq + 1) >= sizeof(value)) {
 		snprintf(err, errlen, "bad override \"%s\" (want key=value)", kv);

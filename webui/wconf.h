@@ -28,7 +28,8 @@ struct wconf {
 /* Defaults, then path (if not NULL) over them. 0 or TR_ERR_CONFIG/SYS with a
  * "path:line: ..." message in err. */
 int wconf_load(struct wconf *c, const char *path, char *err, size_t errlen);
-/* Applies one "key=value" override of the [webui] section (command line). */
+/* Applies one "webui.key=value" (or bare "key=value") override of the
+ * [webui] section (command line). */
 int wconf_set(struct wconf *c, const char *kv, char *err, size_t errlen);
 
 #endif

@@ -80,8 +80,50 @@ check("no session is 401", r.status == 401 and (r.json() or {}).get("error"), r.
 check("API answers carry Cache-Control no-store", r.headers.get("cache-control") == "no-store")
 r = req("POST", "/api/login", {"username": "alice", "password": "wrong"})
 check("bad password is 401", r.status == 401 and not r.cookies, r.status)
-r = req("POST", "/api/login", raw=b"username=alice", headers={"Content-Type": "text/plain"})
+r = req("POST", "/api/login", raw=b"username=alice", headers={"Content-Type": "application/json"})
 check("non-JSON login body is 400", r.status == 400, r.status)
+# login CSRF: a cross-site form or text/plain fetch must not log the browser in
+pw = json.dumps({"username": "alice", "password": "pw-alice"}).encode()
+for ct in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
+           None, "application/jsonx"):
+    r = req("POST", "/api/login", raw=pw, headers={"Content-Type": ct} if ct else {})
+    check("login with Content-Type %s is 415" % ct, r.status == 415 and not r.cookies, r.status)
+r = req("POST", "/api/login", raw=pw, headers={"Content-Type": "Application/JSON; charset=utf-8"})
+check("login with application/json; charset=utf-8 is accepted", r.status == 200, r.status)
+host = "%s:%d" % (BASE.hostname, BASE.port)
+for origin in ("http://evil.example", "null", "https://" + host, "http://" + host + ".evil"):
+    r = req("POST", "/api/login", {"username": "alice", "password": "pw-alice"},
+            headers={"Origin": origin})
+    check("login with foreign Origin %s is 403" % origin, r.status == 403 and not r.cookies, r.status)
+r = req("POST", "/api/login", {"username": "alice", "password": "pw-alice"},
+        headers={"Origin": "http://" + host})
+check("login with our own Origin is accepted", r.status == 200, r.status)
+# a control byte in the URL is 400, never a shorter route
+r = req("GET", "/api/me?x=%01")
+check("encoded control byte in the query is 400", r.status == 400, r.status)
+t0 = time.time()
+try:
+    st = req("GET", "/api/me?" + "&".join("a%d=1" % i for i in range(1000))).status
+except OSError as e:
+    st = e
+check("1000 query parameters: 431 at once", st == 431 and time.time() - t0 < 2, (st, time.time() - t0))
+import socket
+s = socket.create_connection((BASE.hostname, BASE.port), timeout=5)
+s.sendall(b"POST /api/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+          b"Content-Length: 1000000\r\n\r\n")
+t0 = time.time()
+got = b""
+try:
+    while True:
+        d = s.recv(4096)
+        if not d:
+            break
+        got += d
+except OSError:
+    pass
+s.close()
+check("declared oversize body: 413 and the connection closed at once",
+      got.startswith(b"HTTP/1.1 413") and time.time() - t0 < 2, (got[:40], time.time() - t0))
 r = req("POST", "/api/login", raw=b"{" + b" " * 20000 + b"}", headers={"Content-Type": "application/json"})
 check("oversize body is 413", r.status == 413, r.status)
 r = req("GET", "/api/me", headers={"X-Big": "a" * 70000})
@@ -171,6 +213,10 @@ r = req("GET", "/api/recordings/bad!id", cookie=ivy)
 check("bad recording id is 400", r.status == 400, r.status)
 r = req("GET", "/api/recordings/..%2f..%2fetc/audio.wav", cookie=ivy)
 check("encoded slashes do not reach a handler", r.status in (400, 404), r.status)
+for path in ("/api/recordings/%s%%00x/audio.wav" % rec, "/api/recordings/%s%%0a/audio.wav" % rec,
+             "/api/recordings/%s%%7f" % rec):
+    r = req("GET", path, cookie=ivy)
+    check("control byte in the path (%s) is 400" % path[-14:], r.status == 400, (r.status, r.body[:80]))
 r = req("GET", "/api/recordings/R999999", cookie=ivy)
 check("unknown recording is 404", r.status == 404, r.status)
 r = req("GET", "/api/recordings/%s/audio.wav" % rec, cookie=ivy)
@@ -183,6 +229,13 @@ check("Range gives 206 with Content-Range", r.status == 206 and len(r.body) == 1
 r = req("GET", "/api/recordings/%s/audio.wav" % rec, cookie=ivy, headers={"Range": "bytes=%d-" % size})
 check("unsatisfiable Range is 416", r.status == 416 and r.headers.get("content-range") == "bytes */%d" % size,
       r.status)
+for rng in ("bytes=9223372036854775807-9223372036854775808", "bytes=99999999999999999999-",
+            "bytes=0-99999999999999999999", "bytes=5-2", "bytes=a-", "bytes=0-1,5-6", "bytes=-"):
+    r = req("GET", "/api/recordings/%s/audio.wav" % rec, cookie=ivy, headers={"Range": rng})
+    check("malformed/overflowing Range %s is 416" % rng, r.status == 416 and
+          r.headers.get("content-range") == "bytes */%d" % size, r.status)
+r = req("GET", "/api/recordings/%s/audio.wav" % rec, cookie=ivy, headers={"Range": "items=0-5"})
+check("a Range of another unit is ignored (200)", r.status == 200 and len(r.body) == size, r.status)
 r = req("GET", "/api/recordings/%s/audio.wav?download=1" % rec, cookie=ivy)
 check("download=1 makes it an attachment", "attachment" in r.headers.get("content-disposition", ""))
 def exports():
@@ -199,6 +252,11 @@ check("a download is always its own export", exports() == n0 + 2, exports() - n0
 r = req("GET", "/api/recordings/%s/call.pcap" % rec, cookie=ivy)
 check("pcap download", r.status == 200 and r.body[:4] == b"\xd4\xc3\xb2\xa1" and
       "attachment" in r.headers.get("content-disposition", ""), r.status)
+r = req("GET", "/api/recordings/%s/evidence" % rec, cookie=ivy)
+check("evidence is <id>-evidence.tar, application/x-tar", r.status == 200 and
+      r.headers.get("content-type") == "application/x-tar" and
+      r.headers.get("content-disposition") == 'attachment; filename="%s-evidence.tar"' % rec,
+      (r.status, r.headers.get("content-type"), r.headers.get("content-disposition")))
 
 # --- admin, status, metrics
 _, root, root_csrf = login("root")

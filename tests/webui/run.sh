@@ -44,8 +44,21 @@ python3 tests/webui/api_test.py "http://127.0.0.1:$port" | tee "$tmp/result"
 p=$(tail -n 1 "$tmp/result" | sed -nE 's/^([0-9]+) passed.*/\1/p')
 f=$(tail -n 1 "$tmp/result" | sed -nE 's/.* ([0-9]+) failed.*/\1/p')
 p=${p:-0}; f=${f:-1}
+# slow clients (slowloris): about 12 s, loopback only
+python3 tests/webui/slowloris_test.py "http://127.0.0.1:$port" | tee "$tmp/result"
+p=$((p + $(tail -n 1 "$tmp/result" | sed -nE 's/^([0-9]+) passed.*/\1/p')))
+f=$((f + $(tail -n 1 "$tmp/result" | sed -nE 's/.* ([0-9]+) failed.*/\1/p')))
 
-# the vault going away: every API request that needs it is 503, pages still load
+# the vault going away: every API request that needs it is 503, pages still load,
+# the live list (from the ring) still renders for a session the vault confirmed
+python3 - "$port" >"$tmp/sam" <<'PY'
+import http.client, json, sys
+c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=10)
+c.request("POST", "/api/login", body=json.dumps({"username": "sam", "password": "pw-sam"}),
+          headers={"Content-Type": "application/json"})
+r = c.getresponse()
+print(r.getheader("Set-Cookie").split(";")[0], json.loads(r.read())["csrf"])
+PY
 kill "${pids[0]}" 2>/dev/null
 wait "${pids[0]}" 2>/dev/null
 rm -f "$tmp/vault.sock"
@@ -65,10 +78,58 @@ if [ "$code" = "503 200" ]; then
 else
 	echo "FAIL vault down: got $code, want 503 200"; f=$((f + 1))
 fi
+got=$(python3 - "$port" $(cat "$tmp/sam") <<'PY'
+import http.client, json, sys
+def req(method, path, headers, body=None):
+    c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=10)
+    c.request(method, path, body=body, headers=headers)
+    r = c.getresponse()
+    return r.status, r.read()
+h = {"Cookie": sys.argv[2]}
+st, b = req("GET", "/api/calls", h)
+j = json.loads(b) if st == 200 else {}
+out = [st, j.get("vault"), len(j.get("calls", [])) > 0]
+cid = j["calls"][0]["id"] if j.get("calls") else "0-1"
+st, _ = req("POST", "/api/calls/%s/mark" % cid, dict(h, **{"X-CSRF-Token": sys.argv[3],
+            "Content-Type": "application/json"}), b"{}")
+out.append(st)
+st, _ = req("GET", "/api/me", h)
+out.append(st)
+st, _ = req("GET", "/api/status", h)
+out.append(st)
+print(*out)
+PY
+)
+if [ "$got" = "200 False True 503 200 503" ]; then
+	echo "ok   vault down: live list still served (vault:false), mark 503, status 503"; p=$((p + 1))
+else
+	echo "FAIL vault down live view: got '$got', want '200 False True 503 200 503'"; f=$((f + 1))
+fi
 if kill -0 "$webui" 2>/dev/null; then
 	echo "ok   web UI still running"; p=$((p + 1))
 else
 	echo "FAIL web UI died"; f=$((f + 1)); tail -n 20 "$tmp/webui.log"
+fi
+# IPv6: the logged URL has brackets; -s takes section.key
+if python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1",0))' 2>/dev/null; then
+	v6port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1",0)); print(s.getsockname()[1])')
+	"$B/threatrec-webui" -s webui.listen=::1 -s webui.port="$v6port" -s vault_socket="$tmp/vault.sock" \
+		-s webui.ring="$ring" >"$tmp/webui-v6.log" 2>&1 &
+	v6=$!
+	pids+=($v6)
+	got=""
+	for _ in $(seq 100); do
+		got=$(python3 -c "import http.client; c=http.client.HTTPConnection('::1', $v6port, timeout=2); c.request('GET', '/'); print(c.getresponse().status)" 2>/dev/null) && break
+		sleep 0.05
+	done
+	if [ "$got" = "200" ] && grep -q "listening on http://\[::1\]:$v6port/" "$tmp/webui-v6.log"; then
+		echo "ok   IPv6 listen via -s webui.listen, URL logged as http://[::1]:port/"; p=$((p + 1))
+	else
+		echo "FAIL IPv6: got '$got'"; f=$((f + 1)); cat "$tmp/webui-v6.log"
+	fi
+	kill "$v6" 2>/dev/null
+else
+	echo "skip IPv6 check: no ::1"
 fi
 # HTTPS: a self-signed certificate; the cookie gets Secure, answers get HSTS
 if command -v openssl >/dev/null 2>&1 &&

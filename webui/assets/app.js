@@ -61,6 +61,25 @@
     for (var i = 0; i < names.length; i++) if (o[names[i]] !== undefined && o[names[i]] !== null) return o[names[i]];
     return '';
   }
+  /* caller number, plus the P-Asserted-Identity when the network asserted
+   * another one */
+  function fillCaller(td, caller, asserted) {
+    td.textContent = caller || '';
+    if (asserted && asserted !== caller)
+      td.appendChild(el('small', { 'class': 'asserted', 'data-testid': 'caller-asserted' }, 'asserted: ' + asserted));
+  }
+  function fmtBytes(n) {
+    n = Number(n);
+    if (!isFinite(n)) return '';
+    var u = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'], i = 0;
+    while (n >= 1024 && i < u.length - 1) { n /= 1024; i++; }
+    return (i ? n.toFixed(1) : String(n)) + ' ' + u[i];
+  }
+  function fmtUptime(s) {
+    s = Math.max(0, Math.floor(Number(s)));
+    var d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60);
+    return (d ? d + ' d ' : '') + (d || h ? h + ' h ' : '') + m + ' min' + (d || h ? '' : ' ' + (s % 60) + ' s');
+  }
   function stateBadge(s) { return el('span', { 'class': 'state state-' + String(s).replace(/[^a-z]/g, '') }, s); }
 
   /* ---- views ---- */
@@ -136,21 +155,23 @@
     td.appendChild(wrap);
     return td;
   }
-  function fillMark(td, c, canMark) {
+  function fillMark(td, c, canMark, vaultUp) {
     var wrap = td.firstChild;
-    var key = c.marked ? 'marked:' + JSON.stringify(c.mark) : (canMark ? 'open' : 'none');
+    var key = c.marked ? 'marked:' + vaultUp + JSON.stringify(c.mark) : (canMark ? 'open:' + vaultUp : 'none');
     if (wrap.getAttribute('data-key') === key) return;
     wrap.setAttribute('data-key', key);
     while (wrap.firstChild) wrap.removeChild(wrap.firstChild);
     if (c.marked || (c.mark && c.mark.state === 'requested')) {
       var m = c.mark || {};
       var b = el('span', { 'class': 'marked-badge', 'data-testid': 'marked-badge' },
-        m.state === 'requested' ? 'Mark requested by phone' : 'Marked' + (m.by ? ' by ' + m.by : ''));
+        m.state === 'requested' ? 'Mark requested by phone' :
+          'Marked' + (m.by ? ' by ' + m.by : (vaultUp ? '' : ' (by: unknown, vault unavailable)')));
       var info = [];
       if (m.at) info.push(fmtTime(m.at));
       if (m.recording) info.push('recording ' + m.recording);
       if (m.state && m.state !== 'requested') info.push('state: ' + m.state);
       if (info.length) b.appendChild(el('small', null, info.join(' \u00b7 ')));
+      if (m.note) b.appendChild(el('small', { 'class': 'mark-note', 'data-testid': 'mark-note' }, 'Note: ' + m.note));
       wrap.appendChild(b);
       if (m.recording && m.state === 'recording' && c.state !== 'ended' && me &&
           (me.role === 'supervisor' || me.role === 'agent')) {
@@ -181,6 +202,10 @@
         })
         .catch(function (e) { toast('Mark failed: ' + e.message, true); btn.disabled = false; });
     });
+    if (!vaultUp) {
+      btn.disabled = true;
+      btn.title = 'The vault is unavailable: marking is not possible right now';
+    }
     wrap.appendChild(note);
     wrap.appendChild(btn);
   }
@@ -200,7 +225,7 @@
           tr.appendChild(markCell(c, j.can_mark));
           tb.appendChild(tr);
         }
-        tr.cells[0].textContent = c.caller;
+        fillCaller(tr.cells[0], c.caller, c.caller_asserted);
         tr.cells[1].textContent = c.callee;
         tr.cells[2].textContent = c.agent;
         tr.cells[3].textContent = fmtTime(c.start);
@@ -210,7 +235,7 @@
           tr.cells[5].appendChild(stateBadge(c.state));
         }
         tr.classList.toggle('is-marked', !!c.marked);
-        fillMark(tr.cells[6], c, j.can_mark);
+        fillMark(tr.cells[6], c, j.can_mark, j.vault !== false);
       });
       Object.keys(rows).forEach(function (id) { if (!seen[id]) rows[id].remove(); });
       $('calls-empty').hidden = (j.calls || []).length > 0;
@@ -218,6 +243,7 @@
         : !j.sniffer_alive ? 'The sniffer is not responding: these calls may be out of date.'
         : 'Refreshes every 2 seconds. Capture clock ' + fmtTime(j.clock) + ' UTC.';
       $('live-info').classList.toggle('error', !j.ring || !j.sniffer_alive);
+      $('vault-banner').hidden = j.vault !== false;
     }).catch(function (e) { if (e.status !== 401) $('live-info').textContent = 'Cannot load calls: ' + e.message; });
   }
 
@@ -241,7 +267,7 @@
         var tr = el('tr', { 'data-recording-id': id, 'data-testid': 'recording-row' });
         var a = el('a', { href: '#/recordings/' + encodeURIComponent(id) }, id);
         var td = el('td'); td.appendChild(a); tr.appendChild(td);
-        tr.appendChild(el('td', null, pick(r, ['caller'])));
+        var ctd = el('td'); fillCaller(ctd, pick(r, ['caller']), r.caller_asserted); tr.appendChild(ctd);
         tr.appendChild(el('td', null, pick(r, ['callee'])));
         tr.appendChild(el('td', null, pick(r, ['agent'])));
         tr.appendChild(el('td', null, fmtTime(pick(r, ['start', 'started_at', 't_start']))));
@@ -262,6 +288,17 @@
   $('recs-prev').addEventListener('click', function () { recsOffset = Math.max(0, recsOffset - PAGE); searchRecordings(); });
   $('recs-next').addEventListener('click', function () { recsOffset += PAGE; searchRecordings(); });
 
+  var REC_LABELS = { id: 'Recording', call_id: 'SIP Call-ID', from_tag: 'From tag', caller: 'Caller',
+    callee: 'Callee', agent: 'Agent', start: 'Started', end: 'Ended', start_ns: 'Started', end_ns: 'Ended',
+    duration: 'Duration', codecs: 'Codecs', marked_by: 'Marked by', marked_at: 'Marked at', how: 'Marked how',
+    note: 'Note', state: 'State', fail_reason: 'Failure', sha256: 'SHA-256', size: 'Size', sealed_at: 'Sealed at' };
+  var REC_ORDER = ['id', 'state', 'caller', 'callee', 'agent', 'start', 'start_ns', 'end', 'end_ns', 'duration',
+    'codecs', 'marked_by', 'marked_at', 'how', 'note', 'sealed_at', 'size', 'sha256', 'fail_reason', 'call_id', 'from_tag'];
+  function human(k) {
+    var t = k.replace(/_ns$/, '').replace(/_s$/, '').replace(/_/g, ' ');
+    return t.charAt(0).toUpperCase() + t.slice(1);
+  }
+
   function openRecording(id) {
     show('recording');
     var base = '/api/recordings/' + encodeURIComponent(id);
@@ -275,12 +312,29 @@
     $('download-pcap').removeAttribute('href');
     $('download-evidence').removeAttribute('href');
     api('GET', base).then(function (r) {
-      Object.keys(r).forEach(function (k) {
+      var keys = Object.keys(r).filter(function (k) {
+        if (k === 'caller_asserted') return false;             /* shown with the caller */
+        if ((k === 'start_ns' && r.start) || (k === 'end_ns' && (r.end || !r[k]))) return false;
+        return true;
+      });
+      keys.sort(function (a, b) {
+        var ia = REC_ORDER.indexOf(a), ib = REC_ORDER.indexOf(b);
+        return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib);
+      });
+      keys.forEach(function (k) {
         var v = r[k];
-        if (v !== null && typeof v === 'object') v = JSON.stringify(v);
-        if (/(^|_)(start|end|at|time|ts)$/.test(k) || k === 'marked_at') v = fmtTime(v) || v;
-        meta.appendChild(el('dt', null, k.replace(/_/g, ' ')));
-        meta.appendChild(el('dd', { 'data-field': k }, v === null ? '' : v));
+        if (/_ns$/.test(k) && typeof v === 'number') v = v ? fmtTime(v) + ' UTC' : '';
+        else if (/(^|_)(start|end|at|time|ts)$/.test(k)) v = v ? (fmtTime(v) || v) + ' UTC' : '';
+        else if (k === 'duration') v = fmtDur(v) + ' (' + Number(v).toFixed(1) + ' s)';
+        else if (k === 'size') v = fmtBytes(v);
+        else if (Array.isArray(v)) v = v.join(', ');
+        else if (k === 'codecs' && typeof v === 'string') v = v.split(',').join(', ');
+        else if (v !== null && typeof v === 'object') v = Object.keys(v).map(function (n) { return n + ': ' + v[n]; }).join(', ');
+        meta.appendChild(el('dt', null, REC_LABELS[k] || human(k)));
+        var dd = el('dd', { 'data-field': k }, v === null || v === undefined ? '' : v);
+        if (k === 'caller' && r.caller_asserted && r.caller_asserted !== r.caller)
+          dd.appendChild(el('small', { 'class': 'asserted', 'data-testid': 'caller-asserted' }, 'asserted: ' + r.caller_asserted));
+        meta.appendChild(dd);
       });
       var sealed = !r.state || r.state === 'sealed';
       if (sealed) {
@@ -297,6 +351,31 @@
   }
 
   /* ---- audit ---- */
+  /* the vault's detail is a JSON text: show it as "label: value" pairs */
+  var DETAIL_LABELS = { call_id: 'Call-ID', sha256: 'SHA-256', how: 'Marked how', remote: 'From address',
+    gen: 'Generation', size: 'Size (bytes)' };
+  function auditDetail(v) {
+    var td = el('td', { 'class': 'c-detail audit-detail' });
+    var o = v;
+    if (typeof v === 'string' && /^\s*[{\[]/.test(v)) { try { o = JSON.parse(v); } catch (e) { o = v; } }
+    if (o === null || o === undefined || o === '') return td;
+    if (typeof o !== 'object') { td.textContent = String(o); return td; }
+    Object.keys(o).forEach(function (k) {
+      var x = o[k];
+      if (x === null || x === '') return;
+      if ((k === 'from' || k === 'to') && typeof x === 'number') {   /* Unix seconds, 0 = unset */
+        if (!x) return;
+        x = fmtTime(x);
+      } else if (/_ns$/.test(k) && typeof x === 'number') x = fmtTime(x);
+      else if (/(^|_)(at|start|end|ts)$/.test(k)) x = fmtTime(x) || x;
+      else if (x !== null && typeof x === 'object') x = Array.isArray(x) ? x.join(', ') : JSON.stringify(x);
+      var sp = el('span');
+      sp.appendChild(el('b', null, (DETAIL_LABELS[k] || human(k)) + ': '));
+      sp.appendChild(document.createTextNode(String(x)));
+      td.appendChild(sp);
+    });
+    return td;
+  }
   function loadAudit() {
     api('GET', '/api/audit?limit=' + PAGE + '&offset=' + auditOffset).then(function (j) {
       var rows = j.audit || [], head = $('audit-head'), tb = $('audit-body');
@@ -304,14 +383,16 @@
       var cols = [];
       rows.forEach(function (r) { Object.keys(r).forEach(function (k) { if (cols.indexOf(k) < 0 && k !== 'hash' && k !== 'prev' && k !== 'sig') cols.push(k); }); });
       var tr = el('tr');
-      cols.forEach(function (c) { tr.appendChild(el('th', { scope: 'col' }, c.replace(/_/g, ' '))); });
+      var AL = { seq: '#', id: '#', ts: 'Time (UTC)', actor: 'Who', action: 'Action', object: 'Object', detail: 'Details' };
+      cols.forEach(function (c) { tr.appendChild(el('th', { scope: 'col' }, AL[c] || human(c))); });
       head.appendChild(tr);
       rows.forEach(function (r) {
         var row = el('tr', { 'data-audit-id': pick(r, ['id', 'seq']) });
         cols.forEach(function (c) {
           var v = r[c];
-          if (v !== null && typeof v === 'object') v = JSON.stringify(v);
           var isTime = (c === 'ts' || c === 'time' || c === 'at');
+          if (c === 'detail') { row.appendChild(auditDetail(v)); return; }
+          if (v !== null && typeof v === 'object') v = JSON.stringify(v);
           if (isTime) v = fmtTime(v);
           row.appendChild(el('td', { 'class': isTime ? 'nowrap' : 'c-' + c }, v === undefined || v === null ? '' : v));
         });
@@ -365,16 +446,25 @@
       }
       var good = !v.state || ['up', 'ok', 'running'].indexOf(v.state) >= 0;
       var vp = [['State', v.state || 'up', good ? 'ok' : 'bad']];
+      var VL = { ring: 'Ring', ring_name: 'Ring name', recordings: 'Recordings', recording_now: 'Recording now',
+        pinned: 'Calls pinned', last_seal: 'Last sealed', storage_bytes: 'Storage used', failures: 'Failures',
+        protocol_errors: 'Protocol errors', refused_peers: 'Refused peers', uptime_s: 'Up for',
+        notify: 'Notifications', sessions: 'Sessions', exports: 'Exports', error: 'Error' };
       Object.keys(v).forEach(function (k) {
         if (k === 'state') return;
         var x = v[k];
-        if (x !== null && typeof x === 'object')
-          x = Object.keys(x).map(function (n) { return n + ' ' + x[n]; }).join(', ');
+        if (k === 'uptime_s') x = fmtUptime(x);
+        else if (/_bytes$/.test(k)) x = fmtBytes(x);
+        else if (/_ns$/.test(k) && typeof x === 'number') x = fmtTime(x) + ' UTC';
+        else if (/(^|_)(at|seal|time)$/.test(k)) x = x ? fmtTime(x) + ' UTC' : 'never';
+        else if (x !== null && typeof x === 'object')
+          x = Object.keys(x).map(function (n) { return n + ': ' + num(x[n]); }).join(', ');
         else if (typeof x === 'number') x = num(x);
-        vp.push([k.replace(/_/g, ' '), x === null ? '' : x, k === 'failures' && x !== '0' ? 'bad' : '']);
+        vp.push([VL[k] || human(k), x === null ? '' : x, k === 'failures' && x !== '0' ? 'bad' : '']);
       });
       box.appendChild(card('Vault', vp));
-      box.appendChild(card('Web UI', [['Listening', (w.tls ? 'https://' : 'http://') + w.listen + ':' + w.port],
+      box.appendChild(card('Web UI', [['Listening', (w.tls ? 'https://' : 'http://') +
+        (String(w.listen).indexOf(':') >= 0 ? '[' + w.listen + ']' : w.listen) + ':' + w.port],
         ['Requests', num(w.requests)], ['Client errors', num(w.errors_4xx)], ['Server errors', num(w.errors_5xx)],
         ['Vault failures', num(w.vault_failures), w.vault_failures ? 'bad' : ''], ['Marks', num(w.marks)]]));
     }).catch(function (e) { toast('Cannot load status: ' + e.message, true); });
