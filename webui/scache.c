@@ -1,0 +1,122 @@
+/* scache.c - recently confirmed sessions for the live view while the vault
+ * is down (scache.h). */
+#include "scache.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sodium.h>
+
+#include "clock.h"
+#include "err.h"
+
+struct scache_ent {
+	uint8_t            key[32];   /* BLAKE2b(token) */
+	bool               used;
+	uint64_t           seen;      /* CLOCK_MONOTONIC ns of the last confirmation */
+	struct scache_sess s;
+};
+
+struct scache {
+	pthread_mutex_t   mu;
+	struct scache_ent ent[SCACHE_ENTRIES_MAX];
+};
+
+static void make_key(const char *token, uint8_t key[32])
+{
+	crypto_generichash(key, 32, (const unsigned char *)token, strlen(token), NULL, 0);
+}
+
+/* The entry of key, or NULL. Called with mu held. */
+static struct scache_ent *find(struct scache *c, const uint8_t key[32])
+{
+	size_t i;
+
+	for (i = 0; i < SCACHE_ENTRIES_MAX; i++)
+		if (c->ent[i].used && sodium_memcmp(c->ent[i].key, key, 32) == 0)
+			return &c->ent[i];
+	return NULL;
+}
+
+struct scache *scache_new(void)
+{
+	struct scache *c = calloc(1, sizeof(*c));
+
+	if (c != NULL && pthread_mutex_init(&c->mu, NULL) != 0) {
+		free(c);
+		c = NULL;
+	}
+	return c;
+}
+
+void scache_free(struct scache *c)
+{
+	if (c == NULL)
+		return;
+	pthread_mutex_destroy(&c->mu);
+	sodium_memzero(c, sizeof(*c));
+	free(c);
+}
+
+void scache_put(struct scache *c, const char *token, const struct scache_sess *s)
+{
+	struct scache_ent *e;
+	uint8_t key[32];
+	size_t i;
+
+	if (c == NULL)
+		return;
+	make_key(token, key);
+	pthread_mutex_lock(&c->mu);
+	if ((e = find(c, key)) == NULL) {
+		e = &c->ent[0];
+		for (i = 0; i < SCACHE_ENTRIES_MAX; i++) {
+			if (!c->ent[i].used) {
+				e = &c->ent[i];
+				break;
+			}
+			if (c->ent[i].seen < e->seen)
+				e = &c->ent[i];   /* full: replace the oldest */
+		}
+	}
+	memcpy(e->key, key, sizeof(key));
+	e->used = true;
+	e->seen = tr_mono_ns();
+	e->s = *s;
+	pthread_mutex_unlock(&c->mu);
+}
+
+int scache_get(struct scache *c, const char *token, struct scache_sess *s)
+{
+	struct scache_ent *e;
+	uint8_t key[32];
+	int r = TR_ERR_NOTFOUND;
+
+	if (c == NULL)
+		return r;
+	make_key(token, key);
+	pthread_mutex_lock(&c->mu);
+	e = find(c, key);
+	if (e != NULL && tr_mono_ns() - e->seen <= SCACHE_TTL_NS) {
+		*s = e->s;
+		r = 0;
+	}
+	pthread_mutex_unlock(&c->mu);
+	return r;
+}
+
+void scache_drop(struct scache *c, const char *token)
+{
+	struct scache_ent *e;
+	uint8_t key[32];
+
+	if (c == NULL)
+		return;
+	make_key(token, key);
+	pthread_mutex_lock(&c->mu);
+	if ((e = find(c, key)) != NULL)
+		sodium_memzero(e, sizeof(*e));
+	pthread_mutex_unlock(&c->mu);
+}
