@@ -59,7 +59,7 @@ static void cli_usage(FILE *f)
 	        "  calls  print every call as one JSON object per line (RTP streams included)\n"
 	        "  wav    write one call as a stereo 8 kHz WAV: left = caller, right = callee;\n"
 	        "         --all writes every call into DIR as NNNNN-CALLID.wav (listed on stdout)\n"
-	        "  FILE   a pcap or pcapng capture; --ring NAME reads the sniffer's live ring\n");
+	        "  FILE   a pcap, pcapng or NetMon capture; --ring NAME reads the sniffer's live ring\n");
 }
 
 static const char *cli_state_name(uint32_t st)
@@ -219,9 +219,6 @@ out:
 	return r;
 }
 
-/* The ring to read: a file loaded into a private ring, or the live one.
- * libosip2 may print parse errors on stdout, which would break the JSON
- * lines: stdout points at stderr while the file is parsed. */
 /* Says why a file gave no call: frames of a link type we do not handle,
  * or nothing that was SIP (so a silent empty output is never ambiguous). */
 static void cli_warn_rejects(const char *file, const struct ring *ring, const struct capfile_stats *cs)
@@ -249,6 +246,9 @@ static void cli_warn_rejects(const char *file, const struct ring *ring, const st
 		        "(skipped:%s)\n", file, cs->packets, len ? buf : " none");
 }
 
+/* The ring to read: a file loaded into a private ring, or the live one.
+ * libosip2 may print parse errors on stdout, which would break the JSON
+ * lines: stdout points at stderr while the file is parsed. */
 static int cli_open(const struct cli_opts *o, struct ring **ringp)
 {
 	struct capfile_stats st;

@@ -204,7 +204,7 @@ int decode_ctx_add(struct decode_ctx *d, const struct ring_rec *rec, const uint8
 	struct decode_stream *s;
 	struct decode_ptinfo *pi;
 	struct jitter_pkt *jp;
-	int si, dr, r = TR_ERR_INVAL;
+	int si, dr, pr, r = TR_ERR_INVAL;
 
 	if (!d || !rec || (!bytes && rec->caplen))
 		goto out;
@@ -228,13 +228,12 @@ int decode_ctx_add(struct decode_ctx *d, const struct ring_rec *rec, const uint8
 	/* kind 0 (a record that was not classified, e.g. rebuilt from a pcap):
 	 * RTP is what parses as RTP version 2 and is not RTCP; SIP text and
 	 * STUN/DTLS never have version 2 in their first byte */
-	if (rec->kind == 0 && (dr != 0 || dp.is_fragment || dp.proto != IPPROTO_UDP ||
-	                       dp.l5_len < 2 || rtp_is_rtcp_pt(dp.l5[1]) ||
-	                       rtp_parse(dp.l5, dp.l5_len, &rtp) != 0))
+	pr = dr != 0 || dp.is_fragment || dp.proto != IPPROTO_UDP || !dp.l5 ? TR_ERR_INVAL
+	     : rtp_parse(dp.l5, dp.l5_len, &rtp);
+	if (rec->kind == 0 && (pr != 0 || rtp_is_rtcp_pt(dp.l5[1])))
 		goto out;
 	d->rtp_packets++;
-	if (dr != 0 || dp.is_fragment || dp.proto != IPPROTO_UDP || !dp.l5 ||
-	    rtp_parse(dp.l5, dp.l5_len, &rtp) != 0) {
+	if (pr != 0) {
 		d->skipped++;
 		goto out;
 	}

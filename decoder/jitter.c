@@ -11,6 +11,10 @@
 /* capture offsets further than this from t0 (about 11 days) are clamped,
  * so the sample arithmetic below cannot overflow */
 #define JITTER_SPAN_MAX_NS 1000000000000000ll
+/* the duplicate check looks back over at most this many packets of one
+ * sequence number; a packet beyond that is dropped as a duplicate, so a
+ * flood of one sequence number costs linear, not quadratic, time */
+#define JITTER_SAME_SEQ_MAX 32u
 
 static int jitter_cmp(const void *a, const void *b)
 {
@@ -50,9 +54,14 @@ static int64_t jitter_cap_pos(const struct jitter_conf *c, uint64_t t_ns)
 /* Extended RTP timestamp (clock units) -> output samples. */
 static int64_t jitter_ts_pos(int64_t ts_ext, uint32_t clock, uint32_t out_rate)
 {
+	int64_t q;
+
 	if (clock == out_rate)
 		return ts_ext;
-	return jitter_floor_div(ts_ext * (int64_t)out_rate, clock);
+	/* floor(ts_ext * out_rate / clock) in two steps: ts_ext * out_rate
+	 * overflows for a clock rate near 2^32 a few days into a call */
+	q = jitter_floor_div(ts_ext, clock);
+	return q * (int64_t)out_rate + (ts_ext - q * (int64_t)clock) * (int64_t)out_rate / clock;
 }
 
 /* Assigns the final positions of one segment [a, b): pkts[i].pos holds the
@@ -100,7 +109,8 @@ static void jitter_stream_run(const struct jitter_conf *c, struct jitter_pkt *pk
 		/* duplicate: an earlier packet with this seq and timestamp */
 		p->dup = 0;
 		for (size_t j = i; j > a && pkts[j - 1].ext_seq == p->ext_seq; j--) {
-			if (!pkts[j - 1].dup && pkts[j - 1].ts == p->ts) {
+			if (i - j >= JITTER_SAME_SEQ_MAX ||
+			    (!pkts[j - 1].dup && pkts[j - 1].ts == p->ts)) {
 				p->dup = 1;
 				break;
 			}

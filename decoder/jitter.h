@@ -5,7 +5,8 @@
  * packets come in capture order, tagged with their stream (one SSRC +
  * endpoints). Per stream it extends the 16-bit sequence number, sorts,
  * drops duplicates (same seq and timestamp again: a SPAN port often
- * mirrors a packet twice), counts sequence gaps as loss, extends the
+ * mirrors a packet twice; beyond 32 packets of one seq the rest are also
+ * dropped as duplicates), counts sequence gaps as loss, extends the
  * 32-bit timestamp across wraps and converts it to an output sample
  * position. Each stream's timeline is anchored on the capture clock at
  * its first packets (so a new SSRC on a direction starts where it was

@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <sndfile.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/err.h"
 #include "common/log.h"
@@ -39,5 +41,15 @@ int wav_write(const char *path, int fd, const int16_t *pcm, size_t frames,
 out:
 	if (sf && sf_close(sf) != 0 && r == 0)
 		r = TR_ERR_SYS;
+	/* a failed write leaves no short WAV behind (only a regular file:
+	 * never a device such as /dev/full) */
+	if (sf && r != 0 && path) {
+		struct stat sb;
+		int e = errno;
+
+		if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode))
+			unlink(path);
+		errno = e;
+	}
 	return r;
 }

@@ -9,7 +9,8 @@
  * RIFF/WAVE file, to path if not NULL, else to fd (borrowed, left open,
  * must be seekable: a file or a memfd; written from its current offset).
  * Returns 0, TR_ERR_SYS (open/write failed; errno set where the OS said
- * why) or TR_ERR_INVAL. May block on disk I/O. */
+ * why; a file at path is then removed, never left half-written) or
+ * TR_ERR_INVAL. May block on disk I/O. */
 int wav_write(const char *path, int fd, const int16_t *pcm, size_t frames,
               unsigned channels, uint32_t rate);
 

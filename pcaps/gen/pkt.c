@@ -227,6 +227,9 @@ int pkt_udp(struct pkt_writer *w, uint64_t ts_us, const struct pkt_addr *src,
 		if (w->conf.ipv6) {
 			size_t hl = 40 + (frag ? 8u : 0u);
 
+			/* checked before any byte goes into frame[] (PKT_FRAME_MAX) */
+			if ((n = lh + hl + chunk) > PKT_FRAME_MAX)
+				return -1;
 			put32(ip, 0x60000000u);
 			put16(ip + 4, (uint16_t)(chunk + (frag ? 8u : 0u)));
 			ip[6] = frag ? 44 : 17;
@@ -240,8 +243,9 @@ int pkt_udp(struct pkt_writer *w, uint64_t ts_us, const struct pkt_addr *src,
 				put32(ip + 44, ip_id);
 			}
 			memcpy(ip + hl, w->dgram + off, chunk);
-			n = lh + hl + chunk;
 		} else {
+			if ((n = lh + 20 + chunk) > PKT_FRAME_MAX)
+				return -1;
 			put16(ip, 0x4500);
 			put16(ip + 2, (uint16_t)(20 + chunk));
 			put16(ip + 4, (uint16_t)ip_id);
@@ -254,10 +258,7 @@ int pkt_udp(struct pkt_writer *w, uint64_t ts_us, const struct pkt_addr *src,
 			memcpy(ip + 16, dst->ip, 4);
 			put16(ip + 10, csum_fold(csum_add(0, ip, 20)));
 			memcpy(ip + 20, w->dgram + off, chunk);
-			n = lh + 20 + chunk;
 		}
-		if (n > PKT_FRAME_MAX)
-			return -1;
 		emit(w, ts_us + (uint64_t)frames, n);
 		frames++;
 		off += chunk;

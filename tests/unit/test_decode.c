@@ -5,15 +5,20 @@
  * reordering, duplicates, loss, an SSRC change with seq and ts wraps, an
  * RFC 4733 event and a stream in a codec we do not decode. */
 #include <math.h>
+#include <signal.h>
 #include <sndfile.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "test.h"
 #include "common/err.h"
 #include "decoder/decode.h"
 #include "decoder/g711.h"
+#include "decoder/wav.h"
 #include "sniffer/ring.h"
 
 #define T0      UINT64_C(1480171979666000000)
@@ -428,6 +433,37 @@ static void test_errors(void)
 	TEST_DONE();
 }
 
+/* A WAV write that fails half-way (here: the file size limit) leaves no
+ * short file behind at the path; one that succeeds leaves the file. */
+static void test_wav_no_partial(void)
+{
+	static int16_t pcm[2 * 8000];
+	char dir[] = "/tmp/test_decode.XXXXXX", path[64];
+	struct rlimit rl = { 4096, 4096 };
+	int st = -1;
+	pid_t pid;
+
+	TEST_START("failed WAV write leaves no half-written file");
+	ASSERT_TRUE(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/out.wav", dir);
+	pid = fork();
+	if (pid == 0) {
+		signal(SIGXFSZ, SIG_IGN);
+		setrlimit(RLIMIT_FSIZE, &rl);
+		_exit(wav_write(path, -1, pcm, 8000, 2, 8000) == TR_ERR_SYS ? 0 : 1);
+	}
+	ASSERT_TRUE(pid > 0);
+	if (pid > 0)
+		waitpid(pid, &st, 0);
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_TRUE(access(path, F_OK) != 0);
+	ASSERT_INT_EQ(wav_write(path, -1, pcm, 8000, 2, 8000), 0);
+	ASSERT_INT_EQ(access(path, F_OK), 0);
+	unlink(path);
+	rmdir(dir);
+	TEST_DONE();
+}
+
 int main(void)
 {
 	int r = setup_call();
@@ -439,6 +475,7 @@ int main(void)
 		test_streams();
 		test_tones();
 		test_wav_fd();
+		test_wav_no_partial();
 		test_unclassified();
 		test_errors();
 	}

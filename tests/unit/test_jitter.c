@@ -283,6 +283,66 @@ static void test_bad_args(void)
 	TEST_DONE();
 }
 
+/* A flood of one sequence number (replayed or crafted packets) costs
+ * linear time: past 32 packets of one seq the rest are duplicates. */
+static void test_same_seq_flood(void)
+{
+	const size_t n = 100000;
+	struct jitter_conf c = { .t0_ns = T0, .out_rate = 8000 };
+	struct jitter_stream st[2] = { { .clock_rate = 8000 }, { .clock_rate = 8000 } };
+	struct jitter_pkt *f = calloc(2 * n, sizeof(*f));
+
+	TEST_START("one sequence number flooded: bounded duplicate search");
+	ASSERT_TRUE(f != NULL);
+	if (!f)
+		goto out;
+	for (size_t i = 0; i < 2 * n; i++) {
+		f[i].stream = i < n ? 0 : 1;          /* 0: distinct ts, 1: identical copies */
+		f[i].seq = 7;
+		f[i].ts = i < n ? 160u * (uint32_t)i : 160u;
+		f[i].t_ns = T0 + (uint64_t)i * 1000;
+	}
+	ASSERT_INT_EQ(jitter_sequence(&c, f, 2 * n, st, 2), 0);
+	ASSERT_U64_EQ(st[0].packets, 33);
+	ASSERT_U64_EQ(st[0].duplicates, n - 33);
+	ASSERT_U64_EQ(st[1].packets, 1);
+	ASSERT_U64_EQ(st[1].duplicates, n - 1);
+out:
+	free(f);
+	TEST_DONE();
+}
+
+/* A clock rate near 2^32 days into a call: the timestamp -> sample
+ * conversion must not overflow (it used to re-anchor every packet). */
+static void test_huge_clock_rate(void)
+{
+	const size_t n = 700000;                  /* 0.5 s apart: about 4 days */
+	struct jitter_conf c = { .t0_ns = T0, .out_rate = 8000 };
+	struct jitter_stream st[1] = { { .clock_rate = 4000000000u } };
+	struct jitter_pkt *f = calloc(n, sizeof(*f));
+	size_t bad = 0;
+
+	TEST_START("clock rate 4 GHz over days: no overflow, one segment");
+	ASSERT_TRUE(f != NULL);
+	if (!f)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		f[i].seq = (uint16_t)i;
+		f[i].ts = (uint32_t)(2000000000ull * i);  /* 0.5 s at 4 GHz, wraps */
+		f[i].t_ns = T0 + (uint64_t)i * 500 * MS;
+	}
+	ASSERT_INT_EQ(jitter_sequence(&c, f, n, st, 1), 0);
+	ASSERT_U64_EQ(st[0].packets, n);
+	ASSERT_INT_EQ(st[0].segments, 1);
+	for (size_t i = 0; i < n; i++)
+		if (f[i].pos != (int64_t)f[i].arrival * 4000)
+			bad++;
+	ASSERT_U64_EQ(bad, 0);
+out:
+	free(f);
+	TEST_DONE();
+}
+
 int main(void)
 {
 	test_in_order();
@@ -296,5 +356,7 @@ int main(void)
 	test_ts_jump_reanchors();
 	test_seq_restart();
 	test_bad_args();
+	test_same_seq_flood();
+	test_huge_clock_rate();
 	return TEST_EXIT();
 }
