@@ -68,8 +68,6 @@ static enum MHD_Result ok_json(struct api_env *e, const struct api_req *rq, unsi
 	return resp_json(rq->conn, status, j, &o);
 }
 
-/* Talks to the vault. Returns 0 with an OK/FD reply in *rep; otherwise it
- * has answered the request (vault error or vault unreachable) into *retp. */
 /* Counts, logs and answers (503) a failed vault request. */
 static enum MHD_Result vault_failed(struct api_env *e, const struct api_req *rq, uint32_t type,
                                     int r)
@@ -80,6 +78,8 @@ static enum MHD_Result vault_failed(struct api_env *e, const struct api_req *rq,
 	           r == TR_ERR_AGAIN ? "vault did not answer in time" : "vault unavailable");
 }
 
+/* Talks to the vault. Returns 0 with an OK/FD reply in *rep; otherwise it
+ * has answered the request (vault error or vault unreachable) into *retp. */
 static int vault_call(struct api_env *e, const struct api_req *rq, uint32_t type,
                       const void *msg, size_t len, struct ipc_client_reply *rep,
                       enum MHD_Result *retp)
@@ -355,31 +355,46 @@ out:
 	return ret;
 }
 
+/* True when a call of a live_calls_json object has a mark (from the
+ * ring's mark word or this process's memory). */
+static bool calls_any_mark(const json_t *j)
+{
+	const json_t *c;
+	size_t i;
+
+	json_array_foreach(json_object_get(j, "calls"), i, c)
+		if (json_is_object(json_object_get(c, "mark")))
+			return true;
+	return false;
+}
+
 static enum MHD_Result h_calls(struct api_env *e, const struct api_req *rq,
                                const struct api_session *s)
 {
 	json_t *j = NULL;
 	enum MHD_Result ret;
-
 	struct ipc_client_reply rep;
 	struct ipc_token t;
+	bool vault_up = !s->cached;   /* the vault just confirmed the session */
 
 	if (live_calls_json(e->live, s->role, s->ext, &j) != 0)
 		return err(e, rq, 500, "out of memory");
 	/* who marked which live call: the vault's list (marks made anywhere,
-	 * surviving a restart of the web UI) over this process's own memory */
+	 * surviving a restart of the web UI) over this process's own memory.
+	 * Every mark the vault knows of a live call is in the ring's mark word
+	 * (pin, sealed, phone request): with none listed, there is nothing to
+	 * ask, and the 2 s poll costs the vault one request, not two. */
 	ipc_client_reply_init(&rep);
 	token_msg(s, rq, &t);
-	if (!s->cached &&
-	    ipc_client_call(e->conf->vault_socket, IPC_STATUS, &t, sizeof(t), &rep) == 0 &&
-	    rep.type == IPC_R_OK) {
-		live_merge_marks(j, json_object_get(rep.json, "marks"));
-		json_object_set_new(j, "vault", json_true());
-	} else {
-		/* the list still comes from the ring; who marked is unknown and
-		 * marking fails (503) until the vault is back */
-		json_object_set_new(j, "vault", json_false());
+	if (vault_up && calls_any_mark(j)) {
+		vault_up = ipc_client_call(e->conf->vault_socket, IPC_STATUS, &t, sizeof(t),
+		                           &rep) == 0 && rep.type == IPC_R_OK;
+		if (vault_up)
+			live_merge_marks(j, json_object_get(rep.json, "marks"));
 	}
+	/* vault down: the list still comes from the ring; who marked is unknown
+	 * and marking fails (503) until the vault is back */
+	json_object_set_new(j, "vault", json_boolean(vault_up));
 	ipc_client_reply_clear(&rep);
 	json_object_set_new(j, "can_mark", json_boolean(s->role == IPC_ROLE_AGENT ||
 	                                                s->role == IPC_ROLE_SUPERVISOR));

@@ -103,13 +103,19 @@ void fdcache_put(struct fdcache *c, const char *token, const char *id, int fd, u
 {
 	struct fdcache_ent *slot = NULL;
 	uint64_t now = tr_mono_ns();
+	uint8_t key[32];
 	size_t i;
 	int nfd;
 
 	if (size > FDCACHE_BYTES_MAX)
 		return;
+	make_key(token, id, key);
 	pthread_mutex_lock(&c->mu);
 	expire(c, now);
+	/* two Range requests that both missed export twice: keep one entry */
+	for (i = 0; i < FDCACHE_ENTRIES_MAX; i++)
+		if (c->ent[i].fd >= 0 && sodium_memcmp(c->ent[i].key, key, 32) == 0)
+			goto out;
 	for (;;) {
 		struct fdcache_ent *oldest = NULL;
 
@@ -130,7 +136,7 @@ void fdcache_put(struct fdcache *c, const char *token, const char *id, int fd, u
 	}
 	if ((nfd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0)
 		goto out;
-	make_key(token, id, slot->key);
+	memcpy(slot->key, key, sizeof(key));
 	slot->fd = nfd;
 	slot->size = size;
 	slot->born = now;

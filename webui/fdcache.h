@@ -24,7 +24,7 @@ void fdcache_free(struct fdcache *);            /* NULL-safe; closes every fd */
 int  fdcache_get(struct fdcache *, const char *token, const char *id, uint64_t *sizep);
 /* Remembers a dup of fd (the caller keeps fd) of size bytes; the oldest
  * entries go first when a bound is hit. Files larger than the budget are
- * not kept. */
+ * not kept; an entry already there for (token, id) is kept as it is. */
 void fdcache_put(struct fdcache *, const char *token, const char *id, int fd, uint64_t size);
 
 #endif

@@ -148,6 +148,15 @@ for _ in range(50):
         break
     time.sleep(0.2)
 check("agent sees live calls", r.status == 200 and len(calls) >= 1, r.body[:200])
+# no mark on a visible call yet: the poll needs the vault's session check only
+_, root0, _ = login("root")
+n0 = req("GET", "/api/status", cookie=root0).json()["vault"].get("status_requests", -1)
+polls = [req("GET", "/api/calls", cookie=alice).json() or {} for _ in range(3)]
+n1 = req("GET", "/api/status", cookie=root0).json()["vault"].get("status_requests", -1)
+check("a poll without marked calls asks the vault nothing more",
+      n0 >= 1 and n1 == n0 + 1 and all(p.get("vault") is True and not any(c.get("marked")
+                                          for c in p.get("calls", [])) for p in polls),
+      (n0, n1, [p.get("vault") for p in polls]))
 check("agent sees only calls of extension 1001",
       all("1001" in (c["caller"], c["callee"], c["agent"]) for c in calls), calls)
 check("calls carry id, call_id and the listed fields",

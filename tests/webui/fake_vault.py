@@ -24,6 +24,7 @@ recordings = {}     # id -> dict
 marks = {}          # (slot, gen) -> id
 audit = []
 exports = [0]
+status_requests = [0]   # IPC_STATUS requests answered (the live poll asks only when needed)
 
 
 def cstr(b):
@@ -138,11 +139,13 @@ def handle(conn, typ, rid, p):
             return ok(conn, rid, {"users": [{"user": u, "role": r, "extension": e}
                                             for u, (r, e) in sorted(users.items())]})
         if typ == IPC_STATUS:
+            status_requests[0] += 1
             live = [{"recording": r, "slot": k[0], "gen": k[1], "marked_by": recordings[r]["marked_by"],
                      "marked_at": "2026-12-03T17:00:00Z", "how": "web"} for k, r in marks.items()]
             return ok(conn, rid, {"vault": {"state": "up", "recordings": len(recordings),
                                             "sessions": len(sessions),
-                                            "exports": exports[0]}, "marks": live})
+                                            "exports": exports[0],
+                                            "status_requests": status_requests[0]}, "marks": live})
     return err(conn, rid, 400, "unknown request")
 
 

@@ -95,6 +95,13 @@
   }
   function showLogin() {
     me = null;
+    /* nothing of the last session may stay: stop its audio, drop its lists */
+    var player = $('player');
+    if (player.pause) player.pause();
+    player.removeAttribute('src');
+    if (player.load) player.load();
+    ['calls-body', 'recordings-body', 'rec-meta', 'audit-head', 'audit-body', 'status-cards',
+     'users-body'].forEach(function (id) { $(id).textContent = ''; });
     $('topbar').hidden = true;
     show('login');
     $('username').focus();
@@ -122,7 +129,11 @@
     var h = location.hash.replace(/^#\/?/, '');
     var parts = h.split('/');
     var v = parts[0] || defaultView();
-    if (v === 'recordings' && parts[1]) { if (allowed('nav-recordings')) return openRecording(decodeURIComponent(parts[1])); }
+    if (v === 'recordings' && parts[1] && allowed('nav-recordings')) {
+      var rid = null;
+      try { rid = decodeURIComponent(parts[1]); } catch (e) { /* bad %-escape: the list */ }
+      if (rid !== null) return openRecording(rid);
+    }
     if (!allowed('nav-' + v)) v = defaultView();
     if (v === 'live') { show('live'); refreshCalls(); liveTimer = liveTimer || setInterval(refreshCalls, 2000); }
     else if (v === 'recordings') { show('recordings'); searchRecordings(); }
