@@ -124,6 +124,9 @@ async function main() {
       null, { timeout: 6000 }).catch(() => {});
     await screenshot(page, 'supervisor-live');
     await logout(page);
+    // nothing of the supervisor's view may stay in the page for the next user
+    const left = await page.locator('tr[data-testid="call-row"]').count();
+    check(left === 0, 'after logout the page holds none of the previous user\'s calls', `${left} row(s)`);
 
     // 4. investigator: recordings, the recording, the player, the download
     await login(page, creds('TR_INV'));
