@@ -214,13 +214,15 @@ int
 container_w_finish(struct container_w *w, const char *final_path,
                    uint8_t sha256[crypto_hash_sha256_BYTES], uint64_t *sizep)
 {
-	int r;
+	int r, fs;
 
 	if ((r = container_w_flush(w)) != 0 ||
 	    (r = emit(w, CONTAINER_K_END, NULL, 0, crypto_secretstream_xchacha20poly1305_TAG_FINAL)) != 0)
 		goto out;
 	r = TR_ERR_SYS;
-	if (fsync(w->fd) != 0 || close(w->fd) != 0) {
+	/* closed even when fsync fails (the fd would leak: fd = -1 below) */
+	fs = fsync(w->fd);
+	if (close(w->fd) != 0 || fs != 0) {
 		w->fd = -1;
 		log_err_f("%s: %s", w->tmp_path, strerror(errno));
 		goto out;

@@ -18,22 +18,40 @@
 #include "evidence.h"
 #include "export.h"
 
+/* Grows by copy, not realloc: the old block holds plaintext and is wiped
+ * before it is freed (realloc would leave it in the heap). */
 static int
 grow_append(uint8_t **buf, size_t *len, size_t *cap, const uint8_t *p, size_t n)
 {
+	if (n > SIZE_MAX / 4 - *len)
+		return TR_ERR_NOMEM;
 	if (*len + n > *cap) {
 		size_t nc = *cap ? *cap : 65536;
 		uint8_t *nb;
 		while (nc < *len + n)
 			nc *= 2;
-		if ((nb = realloc(*buf, nc)) == NULL)
+		if ((nb = malloc(nc)) == NULL)
 			return TR_ERR_NOMEM;
+		if (*len > 0)
+			memcpy(nb, *buf, *len);
+		if (*buf != NULL)
+			sodium_memzero(*buf, *cap);
+		free(*buf);
 		*buf = nb;
 		*cap = nc;
 	}
 	memcpy(*buf + *len, p, n);
 	*len += n;
 	return 0;
+}
+
+/* Frees a NUL-terminated plaintext string after wiping it. NULL-safe. */
+static void
+free_wiped(char *s)
+{
+	if (s != NULL)
+		sodium_memzero(s, strlen(s));
+	free(s);
 }
 
 static int
@@ -51,7 +69,7 @@ plain_cb(void *arg, uint8_t kind, const uint8_t *p, size_t n)
 		if (x->meta_first == NULL) {
 			x->meta_first = s;
 		} else {
-			free(x->meta_last);
+			free_wiped(x->meta_last);
 			x->meta_last = s;
 		}
 		return 0;
@@ -88,10 +106,10 @@ out:
 void
 export_plain_clear(struct export_plain *x)
 {
-	free(x->meta_first);
-	free(x->meta_last);
+	free_wiped(x->meta_first);
+	free_wiped(x->meta_last);
 	if (x->pcap != NULL)
-		sodium_memzero(x->pcap, x->pcap_len);
+		sodium_memzero(x->pcap, x->pcap_cap);
 	free(x->pcap);
 	free(x->side);
 	memset(x, 0, sizeof *x);

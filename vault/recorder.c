@@ -190,13 +190,10 @@ meta_json(const struct rec *r, const struct ring_call *c, const char *phase)
 static void
 fail_job(struct recorder *rc, struct job *j, const char *reason)
 {
-	char detail[300];
-
 	log_err_f("recording %s failed: %s", j->r.id, reason);
 	rc->failures++;
 	index_rec_fail(rc->ix, j->r.id, reason);
-	snprintf(detail, sizeof detail, "%s", reason);
-	audit_append(rc->au, "vault", "fail", j->r.id, detail);
+	audit_append(rc->au, "vault", "fail", j->r.id, reason);
 	if (rc->ring != NULL && !j->waiting_ring)
 		ring_mark_set(rc->ring, j->r.slot, j->r.gen, 0, RING_MK_PIN);
 	remember(rc, j, "failed");
@@ -614,13 +611,8 @@ job_step(struct recorder *rc, struct job *j)
 		fail_job(rc, j, "call lost from memory while recording");
 		return;
 	}
-	if (job_seal(rc, j, &c) != 0) {
-		rc->failures++;
-		index_rec_fail(rc->ix, j->r.id, "seal failed (disk)");
-		audit_append(rc->au, "vault", "fail", j->r.id, "seal failed (disk)");
-		ring_mark_set(rc->ring, j->r.slot, j->r.gen, 0, RING_MK_PIN);
-		job_clear(j);
-	}
+	if (job_seal(rc, j, &c) != 0)
+		fail_job(rc, j, "seal failed (disk)");
 }
 
 /* A key code asked for a mark: confirm it as a mark with how = "phone". */

@@ -209,6 +209,16 @@ user_json(const struct auth_user *u, const char *token, const char *csrf)
 	                 "extension", u->extension);
 }
 
+/* An audit detail from a JSON object (stolen): compact text, caller frees;
+ * NULL on failure (audit_append writes ""). */
+static char *
+detail_dump(json_t *j)
+{
+	char *t = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	return t;
+}
+
 /* ------------------------------------------------------------ handlers */
 
 static void
@@ -216,7 +226,8 @@ h_login(struct req *q)
 {
 	struct ipc_login *m = &q->m.login;
 	struct auth_user u;
-	char token[AUTH_HEX_LEN + 1], csrf[AUTH_HEX_LEN + 1], detail[128];
+	char token[AUTH_HEX_LEN + 1], csrf[AUTH_HEX_LEN + 1];
+	char *detail = NULL;
 	int64_t retry = 0;
 	int r;
 
@@ -225,33 +236,35 @@ h_login(struct req *q)
 
 	r = auth_login(q->s->auth, m->user, m->pass, m->remote, &u, token, csrf, &retry);
 	sodium_memzero(m->pass, sizeof m->pass);
-	snprintf(detail, sizeof detail, "{\"remote\":\"%.60s\"}", m->remote);
+	/* remote comes from the peer: jansson escapes it (no forged fields) */
 	if (r == TR_ERR_LIMIT) {
 		/* one row when the lockout starts, then one summary per lockout
 		 * length: an unauthenticated client cannot flood the log */
 		if (auth_refusal_audit(q->s->auth, &refused, &start)) {
-			snprintf(detail, sizeof detail, "{\"remote\":\"%.60s\",\"%s\":%u,\"retry_s\":%lld}",
-			         m->remote, start ? "lockout_starts_refused_before" : "refused", refused,
-			         (long long)retry);
+			detail = detail_dump(json_pack("{s:s, s:I, s:I}", "remote", m->remote,
+			                               start ? "lockout_starts_refused_before" : "refused",
+			                               (json_int_t)refused, "retry_s", (json_int_t)retry));
 			audit_append(q->s->au, m->user, "login_throttled", m->user, detail);
 		}
 		reply_err(q, r, 429, "too many failed logins; retry in %lld s", (long long)retry);
-		return;
+		goto out;
 	}
+	detail = detail_dump(json_pack("{s:s}", "remote", m->remote));
 	if (r != 0) {
 		audit_append(q->s->au, m->user, "login_failed", m->user, detail);
 		reply_err(q, r == TR_ERR_PERM ? TR_ERR_PERM : r, r == TR_ERR_PERM ? 401 : 500,
 		          "%s", r == TR_ERR_PERM ? "wrong user name or password" : tr_strerror(r));
-		return;
+		goto out;
 	}
 	if (audit_append(q->s->au, u.name, "login", u.name, detail) != 0) {
 		auth_logout(q->s->auth, token);      /* never an unaudited session */
-		sodium_memzero(token, sizeof token);
 		reply_err(q, TR_ERR_SYS, 500, "the audit log cannot be written: login refused");
-		return;
+		goto out;
 	}
 	reply_json(q, user_json(&u, token, csrf));
+out:
 	sodium_memzero(token, sizeof token);
+	free(detail);
 }
 
 static void

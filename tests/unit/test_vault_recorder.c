@@ -187,6 +187,7 @@ main(void)
 	tick_until_sealed(rc, ix, out.id, &got);
 	ASSERT_STR_EQ(got.state, "sealed");
 	ASSERT_TRUE(strstr(got.fail_reason, "max_length") != NULL);
+	ASSERT_INT_EQ(pcap_records(&vc, k, &got), 600);  /* > 64 KiB: the plaintext buffer grows */
 	TEST_DONE();
 
 	TEST_START("refused: agent of another extension, wrong generation, head lost");
@@ -241,6 +242,43 @@ main(void)
 		int64_t bad = 0, n = 0;
 		ASSERT_INT_EQ(audit_verify(index_db(ix), k->sign_pk, &bad, &n, err, sizeof err), 0);
 		ASSERT_INT_EQ(n, 6);     /* 3 marks + 3 seals */
+	}
+	TEST_DONE();
+
+	TEST_START("a seal that cannot write fails the recording: unpinned, audited, shown as failed");
+	{
+		char rec_dir[128], off_dir[128];
+		json_t *live;
+		size_t i;
+		int seen = 0;
+		uint32_t s5, g5;
+		uint64_t fails = recorder_failures(rc);
+		snprintf(rec_dir, sizeof rec_dir, "%s/rec", dir);
+		snprintf(off_dir, sizeof off_dir, "%s/rec.off", dir);
+		s5 = new_call("call-5", "1001", &g5);
+		add_recs(s5, 10, 1700000000000000000ULL);
+		q.slot = s5; q.gen = g5; q.call_id = "call-5"; q.only_ext = NULL;
+		ASSERT_INT_EQ(recorder_mark(rc, &q, &out, &existing), 0);
+		recorder_tick(rc);
+		ASSERT_INT_EQ(rename(rec_dir, off_dir), 0);     /* the rename into rec/ fails */
+		end_call(s5, 1700000001000000000ULL);
+		tick_until_sealed(rc, ix, out.id, &got);
+		ASSERT_INT_EQ(rename(off_dir, rec_dir), 0);
+		ASSERT_STR_EQ(got.state, "failed");
+		ASSERT_STR_EQ(got.fail_reason, "seal failed (disk)");
+		ASSERT_INT_EQ(recorder_active(rc), 0);
+		ASSERT_TRUE(recorder_failures(rc) == fails + 1);
+		ASSERT_TRUE((ring_mark_get(rg, s5) & RING_MK_PIN) == 0);
+		live = recorder_active_json(rc, NULL);
+		for (i = 0; i < json_array_size(live); i++) {
+			json_t *e = json_array_get(live, i);
+			if (strcmp(json_string_value(json_object_get(e, "recording")), out.id) == 0)
+				seen = strcmp(json_string_value(json_object_get(e, "state")), "failed") == 0;
+		}
+		json_decref(live);
+		ASSERT_TRUE(seen);
+		snprintf(path, sizeof path, "%s/tmp/%s.part", dir, out.id);
+		ASSERT_TRUE(access(path, F_OK) != 0);
 	}
 	TEST_DONE();
 

@@ -294,6 +294,15 @@ fi
 for _ in 1 2 3 4 5; do "$C" "$S" login sam wrong-pass-x 10.9.9.9 >/dev/null; done
 check "after 5 failures the right password is throttled (429)" bash -c "'$C' '$S' login sam sam-pass-123 10.9.9.9 | grep -q '^ERR 429'"
 check "bad logins are audited" bash -c "[ \"\$('$C' '$S' audit '$ADM' | grep -o '\"action\":\"login_failed\"' | wc -l)\" -ge 5 ]"
+"$C" "$S" login nobody-q wrong-pass-x '10.1.1.1","forged":"1' >/dev/null
+"$C" "$S" audit "$ADM" login_failed > "$T/lf.out"
+check "a remote with a quote stays one JSON string in the audit detail" python3 - "$T/lf.out" <<'PY'
+import json, sys
+t = open(sys.argv[1]).read()
+d = json.loads(t.split("\n")[1] if t.startswith("FD") else t)
+rows = [json.loads(r["detail"]) for r in d["audit"] if r["object"] == "nobody-q"]
+assert rows == [{"remote": '10.1.1.1","forged":"1'}], rows
+PY
 "$C" "$S" loginflood sam wrong-pass-x 10.9.9.9 2.5 > "$T/flood.out"
 check "a 2.5 s login flood is refused (429) hundreds of times" bash -c "[ \"\$(awk '{print \$4}' '$T/flood.out')\" -ge 100 ]"
 "$C" "$S" audit "$ADM" login_throttled > "$T/thr.out"
