@@ -90,7 +90,7 @@ notify_mark(struct notify *n, const char *json)
 	}
 	pid = fork();
 	if (pid == 0) {
-		int devnull = open("/dev/null", O_WRONLY);
+		int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
 		dup2(p[0], 0);
 		if (devnull >= 0) {
 			dup2(devnull, 1);
