@@ -76,6 +76,7 @@ struct engine {
 	struct rfc4733_code code_proto;    /* validated mark code, copied per call */
 	struct eng_fragmap fragmap[ENGINE_FRAGMAP_MAX];
 	uint32_t fragmap_next;
+	uint64_t frag_dropped;             /* ipfrag frames_dropped already counted */
 	uint64_t next_tick;
 	int      dlt;                      /* of the frame being handled */
 	bool     filter_on;                /* store only calls with Call-ID filter */
@@ -722,6 +723,18 @@ static void late_dup(struct engine *e, const struct ipfrag_done *done)
 	(void)ring_call_append(e->ring, f->slot, &rec, done->frames[0].bytes);
 }
 
+/* Counts in rejects[FRAG] the frames ipfrag dropped since the last call:
+ * the rejected fragment itself, and every frame held by a datagram dropped
+ * on overlap, limit, eviction or timeout. */
+static void frag_sync(struct engine *e)
+{
+	struct ipfrag_stats fs;
+
+	ipfrag_get_stats(e->frag, &fs);
+	e->st->rejects[RING_REJ_FRAG] += fs.frames_dropped - e->frag_dropped;
+	e->frag_dropped = fs.frames_dropped;
+}
+
 static void fragment(struct engine *e, uint64_t ts, const struct decap_pkt *frag,
                      const uint8_t *frame, uint32_t caplen, uint32_t origlen)
 {
@@ -732,10 +745,9 @@ static void fragment(struct engine *e, uint64_t ts, const struct decap_pkt *frag
 
 	memset(&done, 0, sizeof(done));
 	r = ipfrag_add(e->frag, ts, frag, frame, caplen, origlen, &done);
-	if (r < 0) {
-		e->st->rejects[RING_REJ_FRAG]++;
+	frag_sync(e);
+	if (r < 0)
 		return;
-	}
 	if (r == IPFRAG_LATE_DUP) {
 		late_dup(e, &done);
 		return;
@@ -837,6 +849,7 @@ void engine_tick(struct engine *e, uint64_t now)
 			calltab_del(e->ct, c);
 	}
 	ipfrag_expire(e->frag, now);
+	frag_sync(e);
 	ring_expire(e->ring, now);
 }
 

@@ -179,6 +179,7 @@ dg_destroy(struct ipfrag *ipf, struct ipfrag_dg *dg)
 {
 	hash_remove(ipf, dg);
 	list_remove(dg->done ? &ipf->dead : &ipf->live, dg);
+	ipf->st.frames_dropped += dg->n_frames;    /* 0 for a tombstone */
 	ipf->mem -= dg->mem;
 	frames_free(dg->frames, dg->n_frames);
 	free(dg->pieces);
@@ -519,6 +520,7 @@ ipfrag_add(struct ipfrag *ipf, uint64_t ts_ns, const struct decap_pkt *f,
 	const uint8_t *data;
 	uint32_t off, len, end, limit, i;
 	uint64_t hash;
+	bool held = false;         /* the frame was copied into dg */
 	int fi, r, ret = TR_ERR_INVAL;
 
 	memset(done, 0, sizeof(*done));
@@ -607,6 +609,7 @@ ipfrag_add(struct ipfrag *ipf, uint64_t ts_ns, const struct decap_pkt *f,
 					ret = r;
 					goto out_drop;
 				}
+				held = true;
 				ret = IPFRAG_BUFFERED;
 				goto out;
 			}
@@ -618,6 +621,7 @@ ipfrag_add(struct ipfrag *ipf, uint64_t ts_ns, const struct decap_pkt *f,
 		ret = fi;
 		goto out_drop;
 	}
+	held = true;
 	pc.off = off;
 	pc.len = len;
 	pc.frame = (uint32_t)fi;
@@ -643,5 +647,7 @@ out_drop:
 	if (dg && !dg->done)
 		dg_destroy(ipf, dg);
 out:
+	if (ret < 0 && !held)
+		ipf->st.frames_dropped++;
 	return ret;
 }

@@ -64,6 +64,8 @@ struct ipfrag_stats {
 	uint64_t bad;              /* fragments rejected: inconsistent lengths, truncated capture */
 	uint64_t unsupported;      /* fragments of other protocols than UDP */
 	uint64_t nomem;            /* allocation failures */
+	uint64_t frames_dropped;   /* frames given to ipfrag_add and dropped with their
+	                            * datagram (any reason above) or rejected alone */
 	uint64_t in_progress;      /* gauge: datagrams being reassembled */
 	uint64_t mem_bytes;        /* gauge: memory held */
 };

@@ -393,7 +393,9 @@ ring_attach(const char *name, int flags, struct ring **ringp)
 	    h.slot_size != sizeof(struct ring_call) || h.rec_hdr_size != sizeof(struct ring_rec) ||
 	    h.total_size != (uint64_t)st.st_size || h.slots == 0 || h.slots > RING_SLOTS_MAX ||
 	    h.chunk_size < RING_CHUNK_MIN || h.chunk_size > RING_CHUNK_MAX ||
-	    h.off_marks != 0 || h.off_slots < RING_HDR_SIZE ||
+	    h.page_size == 0 || (h.page_size & (h.page_size - 1)) != 0 ||  /* divides marks_len */
+	    h.off_marks != 0 || h.off_slots < RING_HDR_SIZE || h.off_slots > h.total_size ||
+	    h.off_chdrs > h.total_size || h.off_chunks > h.total_size ||  /* no wrap below */
 	    h.off_chdrs < h.off_slots + (uint64_t)h.slots * sizeof(struct ring_call) ||
 	    h.off_chunks < h.off_chdrs + (uint64_t)h.n_chunks * sizeof(struct ring_chunk) ||
 	    h.off_chunks + (uint64_t)h.n_chunks * h.chunk_size > h.total_size)
@@ -924,10 +926,13 @@ static int
 ring_iter_copy(struct ring_iter *it, uint32_t *nextp)
 {
 	const struct ring *r = it->ring;
-	struct ring_chunk *c = ring_chunk_at(r, it->chunk);
+	struct ring_chunk *c;
 	uint32_t g1, g2, used, next;
 	struct ring_call cur;
 
+	if (it->chunk >= r->hdr->n_chunks)
+		return TR_ERR_INVAL;     /* a chunk index from shared memory: checked */
+	c = ring_chunk_at(r, it->chunk);
 	g1 = __atomic_load_n(&c->gen, __ATOMIC_ACQUIRE);
 	next = __atomic_load_n(&c->next, __ATOMIC_ACQUIRE);
 	used = __atomic_load_n(&c->used, __ATOMIC_ACQUIRE);

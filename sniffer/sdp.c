@@ -195,13 +195,13 @@ static int conn_addr(sdp_connection_t *c, uint8_t *family, uint8_t addr[16])
 	return 0;
 }
 
-/* Scans the attributes of one level (pos_media -1 = session). */
 /* The rtpmap lines of one m= section, before they are put in m= order. */
 struct rtpmaps {
 	uint32_t n;
 	struct ring_pt pt[RING_PT_MAX];
 };
 
+/* Scans the attributes of one level (pos_media -1 = session). */
 static void attrs_scan(sdp_message_t *sdp, int pos_media, struct rtpmaps *maps,
                        struct sdp_stream *st, bool *inactive)
 {
@@ -285,8 +285,8 @@ static void media_scan(sdp_message_t *sdp, int pos, struct sdp_info *info,
 		info->n_ignored++;
 		return;
 	}
-	if (st.rtcp_port == 0)
-		st.rtcp_port = st.rtcp_mux ? st.port : (uint16_t)(st.port + 1);
+	if (st.rtcp_port == 0)      /* no port above 65535: RTCP on the RTP port */
+		st.rtcp_port = st.rtcp_mux || st.port == 65535 ? st.port : (uint16_t)(st.port + 1);
 	/* in m= order: the rtpmap of each format, else its RFC 3551 meaning */
 	for (i = 0; i < st.n_fmt; i++) {
 		for (j = 0; j < maps.n; j++)

@@ -3,9 +3,9 @@
  *
  * libosip2 is lenient and has had parser bugs, so it only ever sees a
  * bounded copy (capped at sip_max / SIP_MSG_MAX). Everything we take out of
- * it is copied into fixed-size, NUL-terminated fields; libosip2's own
- * pointers never leave this file except the body, which stays owned by the
- * message until sip_msg_clear().
+ * it is copied into fixed-size, NUL-terminated fields and the libosip2
+ * message is freed before sip_parse returns; the body (sdp) is a view into
+ * the caller's buffer, cut here, never libosip2's.
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -499,8 +499,6 @@ int sip_parse(const uint8_t *p, size_t len, size_t max, struct sip_msg *m)
 	if (clen < blen)
 		blen = clen;                 /* a longer Content-Length: keep what came */
 	find_sdp(msg, p + hl, blen, m);
-	m->priv_ = msg;
-	msg = NULL;
 	r = 0;
 out:
 	if (msg != NULL)
@@ -513,9 +511,6 @@ void sip_msg_clear(struct sip_msg *m)
 {
 	if (m == NULL)
 		return;
-	if (m->priv_ != NULL)
-		osip_message_free(m->priv_);
-	m->priv_ = NULL;
 	m->sdp = NULL;
 	m->sdp_len = 0;
 }

@@ -42,7 +42,6 @@ struct sip_msg {
 	char     content_type[SIP_CTYPE_MAX];  /* lower case, "" if none */
 	const uint8_t *sdp;                /* the application/sdp body (or part), NULL if none */
 	size_t   sdp_len;
-	void    *priv_;                    /* libosip2 message, owned; freed by sip_msg_clear */
 };
 
 /* Initialises libosip2's parser tables. Call once per process before
@@ -56,7 +55,7 @@ bool sip_is_sip(const uint8_t *p, size_t len);
  * header (Call-ID, From, To, CSeq) is missing. On error *m needs no clear
  * but clearing it is harmless. Never blocks. */
 int  sip_parse(const uint8_t *p, size_t len, size_t max, struct sip_msg *m);
-void sip_msg_clear(struct sip_msg *m);     /* NULL-safe */
+void sip_msg_clear(struct sip_msg *m);     /* NULL-safe; drops the sdp view (owns nothing) */
 /* Maps a method token to enum sip_method (SIP_M_UNKNOWN if not listed). */
 enum sip_method sip_method_from_str(const char *s);
 

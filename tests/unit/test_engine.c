@@ -646,6 +646,34 @@ static void test_fragmented_invite(void)
 	TEST_DONE();
 }
 
+/* Fragments of a datagram that never completes are dropped at the
+ * reassembly timeout: every frame held is counted in rejects[FRAG]. */
+static void test_fragment_timeout_counted(void)
+{
+	struct env v;
+	struct ring_stats st;
+	struct frame f1, f2;
+	char msg[3000], hdrs[512];
+	size_t n;
+
+	TEST_START("fragments of an incomplete datagram: counted when they time out");
+	ASSERT_INT_EQ(env_open(&v, 16, NULL), 0);
+	snprintf(hdrs, sizeof(hdrs), "Via: SIP/2.0/UDP h\r\nFrom: <sip:1@a>;tag=to1\r\n"
+	         "To: <sip:2@b>\r\nCall-ID: fragto@x\r\nCSeq: 1 INVITE\r\n");
+	n = fr_sip(msg, sizeof(msg), "INVITE sip:2@b SIP/2.0", hdrs, "");
+	fr_udp4_frag2(&f1, &f2, "10.0.0.1", 5060, "10.0.0.2", 5060, msg, n, 64, 78);
+	engine_packet(v.eng, T0, f2.b, f2.len, f2.len, 1);
+	engine_packet(v.eng, T0 + 1000, f2.b, f2.len, f2.len, 1);   /* mirror copy, kept */
+	ring_stats_read(v.ring, &st);
+	ASSERT_U64_EQ(st.rejects[RING_REJ_FRAG], 0);
+	engine_tick(v.eng, T0 + S(10));
+	ring_stats_read(v.ring, &st);
+	ASSERT_U64_EQ(st.rejects[RING_REJ_FRAG], 2);
+	ASSERT_U64_EQ(st.stored_packets, 0);
+	env_close(&v);
+	TEST_DONE();
+}
+
 /* The ring frees an ended call's slot (grace 0) for a new call while the
  * ended call still lingers in the engine's table: late media for the old
  * call must not land in the new call that now owns the slot. */
@@ -898,6 +926,7 @@ int main(void)
 	test_mark_code();
 	test_agent_nets_ports_limits();
 	test_fragmented_invite();
+	test_fragment_timeout_counted();
 	test_slot_reuse();
 	test_real_captures();
 	printf("%s: %d passed, %d failed, %d skipped\n", __FILE__, test_passed, test_failed, skipped);

@@ -1,6 +1,8 @@
 /* test_ring.c - the shared-memory ring: append/iterate, eviction order,
  * pinning, generations, zeroing, attach. */
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include "err.h"
 #include "ring.h"
@@ -257,6 +259,76 @@ test_shm_attach(void)
 	TEST_DONE();
 }
 
+/* A corrupt or hostile ring header is refused: page_size 0 (a division by
+ * zero in the reader), offsets whose sums wrap. Offsets per docs/ring.md:
+ * page_size u32 at 16, off_chunks u64 at 64. */
+static void
+test_attach_bad_page_size(void)
+{
+	char name[64];
+	struct ring *w, *rd = NULL;
+	uint32_t zero = 0, page = 0;
+	uint64_t huge = UINT64_MAX - 4095;
+	int fd;
+	TEST_START("attach refuses a header with page_size 0 or wrapping offsets");
+	snprintf(name, sizeof name, "/threatrec-unit-pg-%d", (int)getpid());
+	w = mk_ring(name, 32 * 4096, 16, 1000);
+	ASSERT_TRUE(w != NULL);
+	fd = shm_open(name, O_RDWR, 0);
+	ASSERT_TRUE(fd >= 0);
+	ASSERT_INT_EQ(pread(fd, &page, sizeof page, 16), (int)sizeof page);
+	ASSERT_INT_EQ(pwrite(fd, &zero, sizeof zero, 16), (int)sizeof zero);
+	ASSERT_INT_EQ(ring_attach(name, RING_ATTACH_RDONLY, &rd), TR_ERR_INVAL);
+	ASSERT_TRUE(rd == NULL);
+	/* off_chunks (u64 at offset 64) so large that off_chunks + data wraps */
+	ASSERT_INT_EQ(pwrite(fd, &page, sizeof page, 16), (int)sizeof page);
+	ASSERT_INT_EQ(ring_attach(name, RING_ATTACH_RDONLY, &rd), 0);
+	ring_close(rd);
+	rd = NULL;
+	ASSERT_INT_EQ(pwrite(fd, &huge, sizeof huge, 64), (int)sizeof huge);
+	ASSERT_INT_EQ(ring_attach(name, RING_ATTACH_RDONLY, &rd), TR_ERR_INVAL);
+	ASSERT_TRUE(rd == NULL);
+	close(fd);
+	ring_close(w);
+	TEST_DONE();
+}
+
+/* A chunk's next index read from shared memory is checked before use: a
+ * reader of a corrupt ring gets an error, not a read outside the map.
+ * Chunk headers: n_chunks u32 at 32, off_chdrs u64 at 56, 32 bytes each
+ * with next (u32) at 16 (docs/ring.md). */
+static void
+test_iter_bad_chunk_index(void)
+{
+	char name[64];
+	struct ring *w, *rd = NULL;
+	struct ring_call c;
+	uint64_t off_chdrs = 0;
+	uint32_t n_chunks = 0, bad = 0x7ffffff0u, i, s, slot;
+	int fd, err;
+	TEST_START("iterator refuses a chunk index outside the ring");
+	snprintf(name, sizeof name, "/threatrec-unit-ci-%d", (int)getpid());
+	w = mk_ring(name, 32 * 4096, 16, 1000);
+	ASSERT_TRUE(w != NULL);
+	s = mk_call(w, "ci@x", 1);
+	put(w, s, 7, 100, 7);
+	fd = shm_open(name, O_RDWR, 0);
+	ASSERT_TRUE(fd >= 0);
+	ASSERT_INT_EQ(pread(fd, &n_chunks, sizeof n_chunks, 32), (int)sizeof n_chunks);
+	ASSERT_INT_EQ(pread(fd, &off_chdrs, sizeof off_chdrs, 56), (int)sizeof off_chdrs);
+	for (i = 0; i < n_chunks; i++)
+		ASSERT_INT_EQ(pwrite(fd, &bad, sizeof bad, (off_t)(off_chdrs + 32u * i + 16)),
+		              (int)sizeof bad);
+	close(fd);
+	ASSERT_INT_EQ(ring_attach(name, RING_ATTACH_RDONLY, &rd), 0);
+	ASSERT_INT_EQ(ring_find(rd, "ci@x", NULL, &slot, &c), 0);
+	ASSERT_U64_EQ(count_recs(rd, slot, c.gen, &err), 1);
+	ASSERT_INT_EQ(err, TR_ERR_INVAL);
+	ring_close(rd);
+	ring_close(w);
+	TEST_DONE();
+}
+
 int
 main(void)
 {
@@ -267,5 +339,7 @@ main(void)
 	test_pinned_ended_kept();
 	test_ended_preferred_over_live();
 	test_shm_attach();
+	test_attach_bad_page_size();
+	test_iter_bad_chunk_index();
 	return TEST_EXIT();
 }

@@ -121,11 +121,26 @@ static void test_bad(void)
 	TEST_DONE();
 }
 
+/* RTP on the last port: the implicit RTCP port (port + 1) would wrap to 0. */
+static void test_last_port(void)
+{
+	struct sdp_info i;
+
+	TEST_START("m= port 65535 without a=rtcp: RTCP port is not 0");
+	ASSERT_INT_EQ(parse("v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nc=IN IP4 1.2.3.4\r\n"
+	                    "t=0 0\r\nm=audio 65535 RTP/AVP 0\r\n", &i), 0);
+	ASSERT_INT_EQ(i.n_streams, 1);
+	ASSERT_INT_EQ(i.streams[0].port, 65535);
+	ASSERT_INT_EQ(i.streams[0].rtcp_port, 65535);
+	TEST_DONE();
+}
+
 int main(void)
 {
 	test_basic();
 	test_media_level_ipv6_mux();
 	test_session_inactive();
 	test_bad();
+	test_last_port();
 	return TEST_EXIT();
 }
