@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "decoder/capfile.h"
 #include "decoder/netmon.h"
+#include "sniffer/capture.h"
 
 #define CAPFILE_NS_PER_S  UINT64_C(1000000000)
 #define CAPFILE_RING_MIN  (UINT64_C(64) << 20)
@@ -88,7 +89,7 @@ int capfile_feed(const char *path, struct engine *eng, struct capfile_stats *st)
 	int r = TR_ERR_SYS, n;
 
 	memset(st, 0, sizeof(*st));
-	pc = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	pc = capture_open_offline(path, errbuf);
 	if (!pc) {
 		if ((n = capfile_netmon(path, eng, st)) == 1)
 			r = 0;

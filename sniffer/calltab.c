@@ -71,13 +71,29 @@ static uint32_t str_hash(uint64_t seed, const char *a, const char *b)
 	return (uint32_t)mix64(h);
 }
 
+/* An IPv4 address is read as its 4 bytes only: the decapsulator has just
+ * stored those 4 bytes on their own, and a wider load across that store
+ * cannot be forwarded from the store buffer (it would wait for every
+ * pending store, the ring's included). */
 static uint32_t ep_hash(uint64_t seed, uint8_t family, const uint8_t addr[16], uint16_t port)
 {
-	uint64_t a0, a1;
+	uint64_t a0 = 0, a1 = 0;
+	uint32_t v4;
 
-	memcpy(&a0, addr, 8);
-	memcpy(&a1, addr + 8, 8);
+	if (family == 4) {
+		memcpy(&v4, addr, 4);
+		a0 = v4;
+	} else {
+		memcpy(&a0, addr, 8);
+		memcpy(&a1, addr + 8, 8);
+	}
 	return (uint32_t)mix64(seed ^ mix64(a0 ^ ((uint64_t)port << 8 | family)) ^ (a1 * 0x9e3779b97f4a7c15ULL));
+}
+
+/* Same address; IPv4 by its 4 bytes (see ep_hash). */
+static bool ep_addr_eq(uint8_t family, const uint8_t a[16], const uint8_t b[16])
+{
+	return family == 4 ? memcmp(a, b, 4) == 0 : memcmp(a, b, 16) == 0;
 }
 
 static uint32_t pow2_at_least(uint64_t n)
@@ -335,7 +351,7 @@ struct ct_call *calltab_ep_lookup(const struct calltab *t, uint8_t family, const
 
 	for (; i != CT_NONE; i = ep->next) {
 		ep = ep_at(t, i);
-		if (ep->port != port || ep->family != family || memcmp(ep->addr, addr, 16) != 0)
+		if (ep->port != port || ep->family != family || !ep_addr_eq(family, ep->addr, addr))
 			continue;
 		if (!ep->learned) {
 			*epp = ep;

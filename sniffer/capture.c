@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -23,12 +24,32 @@ struct capture {
 	char     errbuf[PCAP_ERRBUF_SIZE];
 };
 
+pcap_t *
+capture_open_offline(const char *path, char *errbuf)
+{
+	pcap_t *p;
+	FILE *f;
+
+	if (strcmp(path, "-") == 0)
+		f = stdin;                   /* as pcap_open_offline: "-" is stdin */
+	else if ((f = fopen(path, "rbe")) == NULL) {
+		snprintf(errbuf, PCAP_ERRBUF_SIZE, "%s", strerror(errno));
+		return NULL;
+	}
+	/* Only this thread reads the file: no stdio lock per fread. The lock's
+	 * "lock cmpxchg" (two per packet in libpcap's reader) waits for every
+	 * pending store, and the engine's stores go to the ring. */
+	(void)__fsetlocking(f, FSETLOCKING_BYCALLER);
+	p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	if (p == NULL && f != stdin)
+		fclose(f);                   /* on failure libpcap leaves it to us */
+	return p;
+}
+
 static int
 capture_open_file(struct capture *c, char *err, size_t errlen)
 {
-	c->p = pcap_open_offline_with_tstamp_precision(c->conf.file, PCAP_TSTAMP_PRECISION_NANO,
-	    c->errbuf);
-	if (c->p == NULL) {
+	if ((c->p = capture_open_offline(c->conf.file, c->errbuf)) == NULL) {
 		snprintf(err, errlen, "%s: %s", c->conf.file, c->errbuf);
 		return TR_ERR_SYS;
 	}

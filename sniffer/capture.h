@@ -6,6 +6,7 @@
 #define TR_CAPTURE_H
 
 #include <stdint.h>
+#include <pcap/pcap.h>
 
 struct capture_conf {
 	const char *iface;         /* live interface, or NULL */
@@ -27,6 +28,11 @@ typedef void (*capture_cb)(void *arg, uint64_t ts_ns, const uint8_t *frame,
 /* Called at least every 200 ms with the current capture clock. */
 typedef void (*capture_tick_cb)(void *arg, uint64_t now_ns);
 
+/* Opens a capture file ("-": standard input) for pcap_next_ex at nanosecond
+ * precision, as libpcap's pcap_open_offline would, but through a FILE with
+ * stdio locking off: one thread reads it. NULL with errbuf
+ * (PCAP_ERRBUF_SIZE) filled on failure. */
+pcap_t *capture_open_offline(const char *path, char *errbuf);
 /* Opens the input (needs CAP_NET_RAW for a live interface). err gets a text. */
 int  capture_open(const struct capture_conf *, struct capture **capp, char *err, size_t errlen);
 void capture_close(struct capture *);       /* NULL-safe */

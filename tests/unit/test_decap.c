@@ -543,6 +543,52 @@ test_truncations(void)
 	TEST_DONE();
 }
 
+/* The straight-line path for untagged Ethernet + IPv4 + UDP must give
+ * exactly what the general path gives (decap_ip never takes it): mutated
+ * header bytes and lengths, compared field by field. */
+static void
+test_fast_path_same(void)
+{
+	struct pb *base = eth_udp4(NULL, 0, 40);
+	uint8_t f[128];
+	struct decap_pkt a, b;
+	uint32_t seed = 12345, i, k, fast = 0;
+	size_t n;
+	int ra, rb;
+
+	TEST_START("fast path equals general path");
+	ASSERT_TRUE(base->n <= sizeof(f));
+	for (i = 0; i < 200000; i++) {
+		memcpy(f, base->b, base->n);
+		n = base->n;
+		for (k = 0; k < 1 + i % 4; k++) {
+			seed = seed * 1103515245u + 12345u;
+			/* ethertype, IP header, UDP header, or the length */
+			switch ((seed >> 16) % 5) {
+			case 0: f[14 + (seed >> 8) % 20] = (uint8_t)(seed >> 3); break;
+			case 1: f[16 + (seed >> 9) % 2] = (uint8_t)(seed >> 4); break;  /* total length */
+			case 2: f[38 + (seed >> 9) % 2] = (uint8_t)(seed >> 4); break;  /* UDP length */
+			case 3: f[20 + (seed >> 9) % 2] = (uint8_t)(seed >> 4); break;  /* flags, offset */
+			default: n = (seed >> 8) % (base->n + 1); break;
+			}
+		}
+		f[12] = 0x08;
+		f[13] = 0x00;
+		ra = decap_frame(DLT_EN10MB, f, n, &a);
+		rb = n >= 14 ? decap_ip(f + 14, n - 14, &b) : DECAP_ERR(RING_REJ_LINK);
+		ASSERT_INT_EQ(ra, rb);
+		if (ra != 0)
+			continue;
+		b.l3_off += 14;
+		b.l5_off += 14;
+		ASSERT_INT_EQ(memcmp(&a, &b, sizeof(a)), 0);
+		if (a.proto == 17 && !a.is_fragment && f[14] == 0x45)
+			fast++;
+	}
+	ASSERT_TRUE(fast > 10000);
+	TEST_DONE();
+}
+
 int
 main(void)
 {
@@ -554,6 +600,7 @@ main(void)
 	test_ipv6();
 	test_decap_ip();
 	test_truncations();
+	test_fast_path_same();
 	free(last_copy);
 	return TEST_EXIT();
 }
