@@ -2,7 +2,10 @@
 # run.sh - the performance benchmark (`make bench`); not a timed test.
 # Generates N concurrent G.711 calls of S seconds with threatrec-pcapgen
 # (default 1,000 x 60 s: about 6 M packets, 1.4 GB) and measures in one run:
-#   1. the libpcap read ceiling (tests/bench/pcapread.c: a loop that only reads)
+#   1. the libpcap read ceiling (tests/bench/pcapread.c: a loop that only reads;
+#      also with the file opened as the sniffer opens it, stdio locking off), and
+#      a bare parse-hash-copy loop into shared memory (tests/bench/floor.c:
+#      sequential, and per-call chunks as the ring keeps packets)
 #   2. threatrec-sniffer -r FILE: full ingest into a ring big enough for all of it
 #      (its own packets/s line), and its peak memory beyond the ring
 #   3. threatrec-decode wav --ring NAME --all: every call as a stereo WAV, read
@@ -67,6 +70,21 @@ set -- $("$out/pcapread" "$pcap")
 pkts=$1 read_s=$3 read_pps=$4 read_cpu=$5
 read_cpps=$(calc '%.0f' "$pkts / ($read_cpu > 0 ? $read_cpu : 1e-9)")
 echo "bench: libpcap read: $pkts packets in $read_s s = $read_pps packets/s ($read_cpu s CPU)"
+# the same loop reading the file as the sniffer opens it (stdio locking off):
+# the stricter yardstick, also reported
+set -- $("$out/pcapread" -u "$pcap")
+uread_s=$3 uread_pps=$4 uread_cpu=$5
+uread_cpps=$(calc '%.0f' "$pkts / ($uread_cpu > 0 ? $uread_cpu : 1e-9)")
+echo "bench: libpcap read, unlocked FILE: $uread_s s = $uread_pps packets/s ($uread_cpu s CPU)"
+# the other yardstick, a bare parse-hash-copy loop into shared memory
+# (tests/bench/floor.c): one sequential stream, and one write position per
+# destination in 64 KiB chunks, the shape of our ring
+cc -O2 -o "$out/floor" "$top/tests/bench/floor.c" $(pkg-config --cflags --libs libpcap)
+set -- $("$out/floor" seq "$pcap")
+floor_seq=$3
+set -- $("$out/floor" percall "$pcap")
+floor_pc=$3
+echo "bench: bare parse-hash-copy loop: sequential $floor_seq packets/s, per-call chunks $floor_pc packets/s"
 
 # 2. sniffer ingest into a ring that holds everything (1.5 x the file; mlock off
 #    unless BENCH_MLOCK=true, so the benchmark does not pin gigabytes), kept
@@ -169,6 +187,11 @@ fi
 
 share=$(calc '%.0f' "100 * $snf_pps / $read_pps")
 cshare=$(calc '%.0f' "100 * $snf_cpps / $read_cpps")
+ushare=$(calc '%.0f' "100 * $snf_pps / $uread_pps")
+fshare=$(calc '%.0f' "100 * $snf_pps / $floor_pc")
+fsseq=$(calc '%.0f' "100 * $floor_seq / $read_pps")
+fspc=$(calc '%.0f' "100 * $floor_pc / $read_pps")
+ucshare=$(calc '%.0f' "100 * $snf_cpps / $uread_cpps")
 cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 {
 	echo "# threatrec benchmark: $calls concurrent G.711 calls of $secs s"
@@ -180,8 +203,11 @@ cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 	echo
 	echo "| measure | wall clock | per CPU second | note |"
 	echo "|---|---|---|---|"
-	echo "| libpcap read ceiling | $read_pps packets/s | $read_cpps packets/s | $pkts packets in $read_s s, $read_cpu s CPU (warm page cache) |"
-	echo "| sniffer ingest into the ring | $snf_pps packets/s | $snf_cpps packets/s | ${share}% of the ceiling (CPU: ${cshare}%); $snf_pkts packets in $snf_s s and $snf_loop_cpu s CPU in the capture loop; start-up (populating the ${ring_mb} MiB ring) $snf_cpu0 s CPU more; aim >= 50% |"
+	echo "| libpcap read ceiling | $read_pps packets/s | $read_cpps packets/s | $pkts packets in $read_s s, $read_cpu s CPU (warm page cache; pcap_open_offline) |"
+	echo "| libpcap read ceiling, unlocked FILE | $uread_pps packets/s | $uread_cpps packets/s | $uread_s s, $uread_cpu s CPU; the file opened as the sniffer opens it (stdio locking off) |"
+	echo "| bare parse-hash-copy loop, sequential | $floor_seq packets/s | | ${fsseq}% of the ceiling; tests/bench/floor.c: parse, hash, copy into shared memory, one write stream |"
+	echo "| bare parse-hash-copy loop, per-call chunks | $floor_pc packets/s | | ${fspc}% of the ceiling; the same, one write position per destination in 64 KiB chunks (the ring's shape) |"
+	echo "| sniffer ingest into the ring | $snf_pps packets/s | $snf_cpps packets/s | ${share}% of the ceiling (CPU: ${cshare}%), ${ushare}% of the unlocked one (CPU: ${ucshare}%), ${fshare}% of the per-call bare loop; $snf_pkts packets in $snf_s s and $snf_loop_cpu s CPU in the capture loop; start-up (populating the ${ring_mb} MiB ring) $snf_cpu0 s CPU more; aim >= 50% |"
 	echo "| sniffer vs tshark | ${ratio}x | ${cratio}x | tshark: $ts_pps packets/s, $ts_s s, $ts_cpu s CPU, peak RSS $((ts_rss / 1024)) MiB; aim >= 50x |"
 	echo "| all calls to WAV (from the ring) | $all_cps calls/s | | $ncalls stereo WAVs in $all_s s, $all_cpu s CPU, one process (--all); aim: 1,000 in < 10 s |"
 	echo "| one call to WAV (from the file) | $one_s s | $one_cpu s CPU | decoder peak RSS $((one_rss / 1024)) MiB |"
