@@ -3,6 +3,7 @@
 #define TR_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 enum log_level { LOG_LVL_ERR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
@@ -13,6 +14,12 @@ void log_msg(enum log_level, const char *func, const char *fmt, ...)
 /* Logs and exits(1): only for startup, config and IPC protocol errors. */
 void log_fatal(const char *func, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));
+
+/* Copies src to dst (n bytes, always terminated), writing every control
+ * byte (below 0x20, and 0x7f) and the backslash as "\\xHH"; stops early
+ * rather than cut an escape. Returns the length written. Every log line
+ * goes through it. */
+size_t log_escape(char *dst, size_t n, const char *src);
 
 #define log_err_f(...)   log_msg(LOG_LVL_ERR, __func__, __VA_ARGS__)
 #define log_warn_f(...)  log_msg(LOG_LVL_WARN, __func__, __VA_ARGS__)

@@ -1,0 +1,78 @@
+/* test_log.c - log lines carry wire text (Call-IDs, numbers, user names):
+ * control bytes and backslashes are escaped, one message stays one line,
+ * and the escape never overruns or cuts an escape in half. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "log.h"
+#include "test.h"
+
+static void
+test_escape(void)
+{
+	char out[64];
+
+	TEST_START("printable text unchanged");
+	ASSERT_INT_EQ(log_escape(out, sizeof out, "call a84b4c76e66710@pc33 from +4930123"), 38);
+	ASSERT_STR_EQ(out, "call a84b4c76e66710@pc33 from +4930123");
+	TEST_DONE();
+
+	TEST_START("control bytes, DEL and backslash escaped");
+	log_escape(out, sizeof out, "id\r\nFAKE: x\x1b[2J\x7f\\");
+	ASSERT_STR_EQ(out, "id\\x0d\\x0aFAKE: x\\x1b[2J\\x7f\\x5c");
+	ASSERT_TRUE(strchr(out, '\n') == NULL);
+	TEST_DONE();
+
+	TEST_START("UTF-8 kept");
+	log_escape(out, sizeof out, "J\xc3\xbcrgen");
+	ASSERT_STR_EQ(out, "J\xc3\xbcrgen");
+	TEST_DONE();
+
+	TEST_START("truncation never splits an escape");
+	ASSERT_INT_EQ(log_escape(out, 6, "ab\ncd"), 2);
+	ASSERT_STR_EQ(out, "ab");
+	ASSERT_INT_EQ(log_escape(out, 7, "ab\ncd"), 6);
+	ASSERT_STR_EQ(out, "ab\\x0a");
+	ASSERT_INT_EQ(log_escape(out, 1, "abc"), 0);
+	ASSERT_STR_EQ(out, "");
+	ASSERT_INT_EQ(log_escape(out, 0, "abc"), 0);
+	TEST_DONE();
+}
+
+/* A whole log line through stderr: one line, escaped. */
+static void
+test_line(void)
+{
+	char buf[512];
+	FILE *f;
+	int fd, saved;
+	size_t n;
+
+	TEST_START("a hostile Call-ID stays on one escaped line");
+	f = tmpfile();
+	ASSERT_TRUE(f != NULL);
+	fflush(stderr);
+	saved = dup(2);
+	fd = fileno(f);
+	ASSERT_TRUE(dup2(fd, 2) == 2);
+	log_init("test", LOG_LVL_INFO, 0);
+	log_info_f("call %s: mark requested by key code", "x\nthreatrec-vault: info: forged");
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	rewind(f);
+	n = fread(buf, 1, sizeof buf - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	ASSERT_STR_EQ(buf, "test: info: test_line: call x\\x0athreatrec-vault: info: forged: "
+	              "mark requested by key code\n");
+	TEST_DONE();
+}
+
+int
+main(void)
+{
+	test_escape();
+	test_line();
+	return TEST_EXIT();
+}
