@@ -437,12 +437,16 @@ static enum MHD_Result h_mark(struct api_env *e, const struct api_req *rq,
 		}
 	}
 	r = live_call_get(e->live, slot, gen, s->role, s->ext, c);
-	if (r == TR_ERR_STALE) {
+	if (r == TR_ERR_STALE && s->role != IPC_ROLE_AGENT) {
 		ret = err(e, rq, 410, "call no longer in memory");
 		goto out;
 	}
 	if (r != 0) {
-		ret = err(e, rq, 404, "no such call");
+		/* An agent sees only their own extension's calls: a gone call
+		 * and another extension's call get the same answer, so that
+		 * probing handles tells nothing about calls one may not see. */
+		ret = err(e, rq, 404, s->role == IPC_ROLE_AGENT ?
+		          "no such call (not yours, or no longer in memory)" : "no such call");
 		goto out;
 	}
 	token_msg(s, rq, &msg->t);

@@ -192,13 +192,18 @@ check("the call shows who marked it", m and m[0]["marked"] and m[0]["mark"].get(
 r = req("POST", "/api/calls/abc/mark", {}, cookie=alice, headers={"X-CSRF-Token": alice_csrf})
 check("bad call id is 400", r.status == 400, r.status)
 slot = int(cid.split("-")[0])
-r = req("POST", "/api/calls/%d-999999/mark" % slot, {}, cookie=alice, headers={"X-CSRF-Token": alice_csrf})
+r = req("POST", "/api/calls/%d-999999/mark" % slot, {}, cookie=sam, headers={"X-CSRF-Token": sam_csrf})
 check("a call no longer in memory is 410", r.status == 410, r.status)
+r = req("POST", "/api/calls/%d-999999/mark" % slot, {}, cookie=alice, headers={"X-CSRF-Token": alice_csrf})
+gone = (r.status, r.body)
+check("to an agent, a call no longer in memory is 404", r.status == 404, r.status)
 other = [c for c in all_calls if "1001" not in (c["caller"], c["callee"], c["agent"])]
+check("the capture has another extension's call", len(other) > 0, all_calls)
 if other:
     r = req("POST", "/api/calls/%s/mark" % other[0]["id"], {}, cookie=alice,
             headers={"X-CSRF-Token": alice_csrf})
     check("agent cannot mark another extension's call", r.status == 404, r.status)
+    check("... and cannot tell it from a gone call", (r.status, r.body) == gone, (r.body, gone[1]))
 r = req("POST", "/api/calls/%s/mark" % cid, {"note": 5}, cookie=alice, headers={"X-CSRF-Token": alice_csrf})
 check("non-text note is 400", r.status == 400, r.status)
 r = req("POST", "/api/calls/%s/mark" % cid, {}, cookie=ivy, headers={"X-CSRF-Token": ivy_csrf})
