@@ -403,3 +403,47 @@ out:
 		close(fd);
 	return r;
 }
+
+int
+container_load_indexed(const char *storage, const char *name, uint64_t max, const char *sha256_hex,
+    int64_t size, uint8_t **bufp, size_t *lenp, char *why, size_t whylen)
+{
+	char path[4096 + 256], hex[crypto_hash_sha256_BYTES * 2 + 1];
+	uint8_t sha[crypto_hash_sha256_BYTES], *buf = NULL;
+	size_t len = 0;
+	int r = TR_ERR_INVAL;
+
+	*bufp = NULL;
+	*lenp = 0;
+	if (name[0] == '\0' || strchr(name, '/') != NULL || strcmp(name, ".") == 0 ||
+	    strcmp(name, "..") == 0) {
+		snprintf(why, whylen, "bad container name in the index");
+		goto out;
+	}
+	if ((size_t)snprintf(path, sizeof path, "%s/rec/%s", storage, name) >= sizeof path) {
+		snprintf(why, whylen, "container path too long");
+		goto out;
+	}
+	if ((r = container_load(path, max, &buf, &len)) != 0) {
+		snprintf(why, whylen, "cannot read the file (%s)", tr_strerror(r));
+		goto out;
+	}
+	r = TR_ERR_CRYPTO;
+	crypto_hash_sha256(sha, buf, len);
+	sodium_bin2hex(hex, sizeof hex, sha, sizeof sha);
+	if (strcmp(hex, sha256_hex) != 0) {
+		snprintf(why, whylen, "SHA-256 %s does not match the index (%s)", hex, sha256_hex);
+		goto out;
+	}
+	if ((int64_t)len != size) {
+		snprintf(why, whylen, "size %zu does not match the index (%lld)", len, (long long)size);
+		goto out;
+	}
+	*bufp = buf;
+	*lenp = len;
+	buf = NULL;
+	r = 0;
+out:
+	free(buf);
+	return r;
+}

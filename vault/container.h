@@ -67,5 +67,14 @@ int  container_read(const uint8_t *buf, size_t len, const uint8_t pk[crypto_box_
                     container_cb cb, void *arg, char *why, size_t whylen);
 /* Reads a whole file (at most max bytes) into a malloc'ed buffer. */
 int  container_load(const char *path, uint64_t max, uint8_t **bufp, size_t *lenp);
+/* Loads the container the index names: STORAGE/rec/NAME, where NAME must be
+ * a plain file name (no '/', not "." or ".."), and checks it against the
+ * index row: its SHA-256 (lower-case hex) and its size. Returns 0 with the
+ * bytes in *bufp (free()), or TR_ERR_INVAL (bad name), container_load's
+ * error, or TR_ERR_CRYPTO (hash or size differ), with why filled. Used by
+ * every export and by verify, so both refuse the same files. */
+int  container_load_indexed(const char *storage, const char *name, uint64_t max,
+                            const char *sha256_hex, int64_t size, uint8_t **bufp, size_t *lenp,
+                            char *why, size_t whylen);
 
 #endif

@@ -263,9 +263,8 @@ export_recording(const struct vconf *c, const struct keys *k, sqlite3 *db, const
 	struct export_plain x;
 	uint8_t *wav = NULL;
 	size_t wav_len = 0;
-	char path[VCONF_PATH_MAX + 200], why[200];
-	uint8_t *buf = NULL, sha[crypto_hash_sha256_BYTES];
-	char shahex[65];
+	char why[200];
+	uint8_t *buf = NULL;
 	size_t len = 0;
 	off_t end;
 	int fd = -1, r;
@@ -281,14 +280,9 @@ export_recording(const struct vconf *c, const struct keys *k, sqlite3 *db, const
 		r = TR_ERR_NOTFOUND;
 		goto out;
 	}
-	snprintf(path, sizeof path, "%s/rec/%s", c->storage, rec->container);
-	if ((r = container_load(path, c->container_max, &buf, &len)) != 0)
-		goto out;
-	crypto_hash_sha256(sha, buf, len);
-	sodium_bin2hex(shahex, sizeof shahex, sha, sizeof sha);
-	if (strcmp(shahex, rec->sha256) != 0) {
-		log_err_f("recording %s: container SHA-256 does not match the index", rec->id);
-		r = TR_ERR_CRYPTO;
+	if ((r = container_load_indexed(c->storage, rec->container, c->container_max, rec->sha256,
+	                                rec->size, &buf, &len, why, sizeof why)) != 0) {
+		log_err_f("recording %s: %s", rec->id, why);
 		goto out;
 	}
 	if ((r = container_read(buf, len, k->box_pk, k->box_sk, x.rec_id, plain_cb, &x, why, sizeof why)) != 0) {

@@ -20,34 +20,17 @@ static int
 check_one(void *arg, const struct rec *r)
 {
 	struct vctx *v = arg;
-	char path[VCONF_PATH_MAX + 200], why[200], hex[65], id[CONTAINER_ID_MAX];
-	uint8_t *buf = NULL, sha[crypto_hash_sha256_BYTES];
+	char why[200], id[CONTAINER_ID_MAX];
+	uint8_t *buf = NULL;
 	size_t len = 0;
-	int rv;
 
 	if (strcmp(r->state, "sealed") != 0) {
 		v->skipped++;
 		return 0;
 	}
-	snprintf(path, sizeof path, "%s/rec/%s", v->c->storage, r->container);
-	if (r->container[0] == '\0' || strchr(r->container, '/') != NULL) {
-		snprintf(why, sizeof why, "bad container name in the index");
+	if (container_load_indexed(v->c->storage, r->container, v->c->container_max, r->sha256,
+	                           r->size, &buf, &len, why, sizeof why) != 0)
 		goto bad;
-	}
-	if ((rv = container_load(path, v->c->container_max, &buf, &len)) != 0) {
-		snprintf(why, sizeof why, "cannot read the file (%s)", tr_strerror(rv));
-		goto bad;
-	}
-	crypto_hash_sha256(sha, buf, len);
-	sodium_bin2hex(hex, sizeof hex, sha, sizeof sha);
-	if (strcmp(hex, r->sha256) != 0) {
-		snprintf(why, sizeof why, "SHA-256 %s does not match the index (%s)", hex, r->sha256);
-		goto bad;
-	}
-	if ((int64_t)len != r->size) {
-		snprintf(why, sizeof why, "size %zu does not match the index (%lld)", len, (long long)r->size);
-		goto bad;
-	}
 	if (container_read(buf, len, v->k->box_pk, v->k->box_sk, id, NULL, NULL, why, sizeof why) != 0)
 		goto bad;
 	if (strcmp(id, r->id) != 0) {

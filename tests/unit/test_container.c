@@ -2,6 +2,7 @@
  * reader must refuse: flipped byte (header and body), truncation, a
  * dropped / reordered / replayed message, data after FINAL, wrong key. */
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 #include <sodium.h>
@@ -197,6 +198,48 @@ main(void)
 		free(c);
 		free(f1);
 		(void)l1;
+	}
+	TEST_DONE();
+
+	TEST_START("the index's name, hash and size are checked on load");
+	{
+		char rec[160], fn[200], hex[65];
+		uint8_t sha[32], *b = NULL;
+		size_t bl = 0;
+		FILE *f;
+
+		snprintf(rec, sizeof rec, "%s/rec", dir);
+		ASSERT_INT_EQ(mkdir(rec, 0700), 0);
+		snprintf(fn, sizeof fn, "%s/R1.trc", rec);
+		ASSERT_TRUE((f = fopen(fn, "wb")) != NULL);
+		ASSERT_INT_EQ(fwrite(file, 1, file_len, f), file_len);
+		fclose(f);
+		crypto_hash_sha256(sha, file, file_len);
+		sodium_bin2hex(hex, sizeof hex, sha, sizeof sha);
+		ASSERT_INT_EQ(container_load_indexed(dir, "R1.trc", 1 << 24, hex, (int64_t)file_len,
+		                                     &b, &bl, why, sizeof why), 0);
+		ASSERT_U64_EQ(bl, file_len);
+		ASSERT_MEM_EQ(b, file, file_len);
+		free(b);
+		ASSERT_INT_EQ(container_load_indexed(dir, "../rec/R1.trc", 1 << 24, hex, (int64_t)file_len,
+		                                     &b, &bl, why, sizeof why), TR_ERR_INVAL);
+		ASSERT_TRUE(b == NULL);
+		ASSERT_INT_EQ(container_load_indexed(dir, "", 1 << 24, hex, 0, &b, &bl, why, sizeof why),
+		              TR_ERR_INVAL);
+		ASSERT_INT_EQ(container_load_indexed(dir, "..", 1 << 24, hex, 0, &b, &bl, why, sizeof why),
+		              TR_ERR_INVAL);
+		ASSERT_INT_EQ(container_load_indexed(dir, "R1.trc", 1 << 24, hex, (int64_t)file_len + 1,
+		                                     &b, &bl, why, sizeof why), TR_ERR_CRYPTO);
+		ASSERT_TRUE(strstr(why, "size") != NULL);
+		hex[0] = hex[0] == '0' ? '1' : '0';
+		ASSERT_INT_EQ(container_load_indexed(dir, "R1.trc", 1 << 24, hex, (int64_t)file_len,
+		                                     &b, &bl, why, sizeof why), TR_ERR_CRYPTO);
+		ASSERT_TRUE(strstr(why, "SHA-256") != NULL);
+		ASSERT_TRUE(b == NULL);
+		ASSERT_TRUE(container_load_indexed(dir, "R2.trc", 1 << 24, hex, 0, &b, &bl, why,
+		                                   sizeof why) != 0);
+		unlink(fn);
+		rmdir(rec);
 	}
 	TEST_DONE();
 
