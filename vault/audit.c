@@ -19,6 +19,10 @@ struct audit {
 	sqlite3 *db;
 	const struct keys *k;
 	char head_path[AUDIT_PATH_MAX];   /* "" = no head file */
+	int  in_tx;                       /* audit_begin: the caller's transaction is open */
+	int64_t pend_seq;                 /* rows appended in it: anchored at audit_commit */
+	char pend_hash[2 * 32 + 1];
+	char pend_what[160];
 };
 
 #define HEAD_MAGIC "threatrec-audit-head-1"
@@ -198,8 +202,9 @@ audit_append(struct audit *a, const char *actor, const char *action, const char 
 	int r = TR_ERR_SYS, rc;
 
 	/* The chain head is read inside the write transaction that appends:
-	 * any number of processes (the daemon, `useradd` ...) can append. */
-	if (sqlite3_exec(a->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+	 * any number of processes (the daemon, `useradd` ...) can append.
+	 * Inside audit_begin the caller's transaction is that transaction. */
+	if (!a->in_tx && sqlite3_exec(a->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		goto out;
 	if (sqlite3_prepare_v2(a->db, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", -1, &st,
 	                       NULL) != SQLITE_OK)
@@ -238,6 +243,14 @@ audit_append(struct audit *a, const char *actor, const char *action, const char 
 		goto out;
 	sqlite3_finalize(st);
 	st = NULL;
+	if (a->in_tx) {
+		/* anchored when the caller's transaction commits */
+		a->pend_seq = seq;
+		snprintf(a->pend_hash, sizeof a->pend_hash, "%s", hh);
+		snprintf(a->pend_what, sizeof a->pend_what, "%s %s", f[1], f[2]);
+		r = 0;
+		goto out;
+	}
 	if (sqlite3_exec(a->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		goto out;
 	/* Anchors outside the database: the signed head file, and syslog
@@ -249,9 +262,53 @@ out:
 	sqlite3_finalize(st);
 	if (r != 0) {
 		log_err_f("audit row (%s %s) not written: %s", f[1], f[2], sqlite3_errmsg(a->db));
-		rollback(a->db);
+		if (!a->in_tx)
+			rollback(a->db);
 	}
 	return r;
+}
+
+int
+audit_begin(struct audit *a)
+{
+	if (a->in_tx || sqlite3_exec(a->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return TR_ERR_SYS;
+	a->in_tx = 1;
+	a->pend_seq = 0;
+	return 0;
+}
+
+int
+audit_commit(struct audit *a)
+{
+	int r = TR_ERR_SYS;
+
+	if (!a->in_tx)
+		return TR_ERR_INVAL;
+	if (sqlite3_exec(a->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		log_err_f("audit: commit failed: %s", sqlite3_errmsg(a->db));
+		rollback(a->db);
+		goto out;
+	}
+	if (a->pend_seq != 0) {
+		head_write(a, a->pend_seq, a->pend_hash);
+		syslog(LOG_AUTH | LOG_INFO, "threatrec audit row %lld %s hash %s", (long long)a->pend_seq,
+		       a->pend_what, a->pend_hash);
+	}
+	r = 0;
+out:
+	a->in_tx = 0;
+	a->pend_seq = 0;
+	return r;
+}
+
+void
+audit_abort(struct audit *a)
+{
+	if (a->in_tx)
+		rollback(a->db);
+	a->in_tx = 0;
+	a->pend_seq = 0;
 }
 
 int

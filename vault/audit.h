@@ -28,6 +28,15 @@ int  audit_set_head_file(struct audit *, const char *path);
  * on another writer (busy timeout). Non-zero: no row was written. */
 int  audit_append(struct audit *, const char *actor, const char *action,
                   const char *object, const char *detail);
+/* A change and its audit row in one transaction, so that neither lands
+ * without the other: audit_begin (BEGIN IMMEDIATE on the shared db), the
+ * change through the same db, audit_append (joins the transaction), then
+ * audit_commit (COMMIT, and only then the head file and syslog) or
+ * audit_abort (ROLLBACK: the change and the row are gone). One
+ * transaction at a time per handle. */
+int  audit_begin(struct audit *);
+int  audit_commit(struct audit *);
+void audit_abort(struct audit *);
 /* Compares the table's last row with the signed head file: 0 (why says
  * which row matched), TR_ERR_CRYPTO with why naming the missing rows, a
  * differing row, a missing or forged head file. */

@@ -201,8 +201,8 @@ cmd_useradd(const struct vconf *c, int argc, char **argv)
 }
 
 /* userdisable USER [--enable] / passwd USER [--password-file F]: the change
- * and its audit row; if the row cannot be written the change is undone
- * where it can be (disable) and the command fails. */
+ * and its audit row in one transaction; if the row cannot be written the
+ * change is rolled back and the command fails. */
 static int
 cmd_usermod(const struct vconf *c, int is_passwd, int argc, char **argv)
 {
@@ -237,8 +237,13 @@ cmd_usermod(const struct vconf *c, int is_passwd, int argc, char **argv)
 	open_audit(c, ix, k, &au);
 	if ((r = auth_open(index_db(ix), c, &a)) != 0)
 		fatal_fr(r, "opening the index");
+	/* the change and its audit row commit together or not at all */
+	if ((r = audit_begin(au)) != 0)
+		fatal_fr(r, "opening a transaction on the index");
 	r = is_passwd ? auth_user_passwd(a, user, pass) : auth_user_disable(a, user, !enable);
 	sodium_memzero(pass, sizeof pass);
+	if (r != 0)
+		audit_abort(au);
 	if (r == TR_ERR_NOTFOUND)
 		fatal_f("no user %s", user);
 	if (r == TR_ERR_INVAL)
@@ -247,10 +252,11 @@ cmd_usermod(const struct vconf *c, int is_passwd, int argc, char **argv)
 		fatal_fr(r, "%s %s", action, user);
 	snprintf(actor, sizeof actor, "cli uid %u", (unsigned)getuid());
 	if ((r = audit_append(au, actor, action, user, is_passwd ? "{\"sessions\":\"ended\"}" : "")) != 0) {
-		if (!is_passwd)
-			auth_user_disable(a, user, enable);
-		fatal_fr(r, "writing the audit row (%s %s)", action, user);
+		audit_abort(au);
+		fatal_fr(r, "writing the audit row; %s of %s not done", action, user);
 	}
+	if ((r = audit_commit(au)) != 0)
+		fatal_fr(r, "committing; %s of %s not done", action, user);
 	printf(is_passwd ? "password of %s changed; their sessions ended\n" :
 	       enable ? "user %s enabled\n" : "user %s disabled; their sessions ended\n", user);
 	auth_close(a);

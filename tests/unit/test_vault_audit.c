@@ -131,6 +131,46 @@ main(void)
 	}
 	TEST_DONE();
 
+	TEST_START("a change and its row in one transaction: abort drops both, commit keeps both");
+	{
+		char head[128];
+		sqlite3_stmt *st = NULL;
+		int64_t before = 0, after = 0;
+
+		snprintf(head, sizeof head, "%s/audit.head2", dir);
+		unlink(head);
+		ASSERT_INT_EQ(audit_set_head_file(au, head), 0);
+		index_exec(ix, "CREATE TABLE t (v INTEGER)");
+		ASSERT_INT_EQ(audit_verify(index_db(ix), k->sign_pk, &bad, &before, why, sizeof why), 0);
+		ASSERT_INT_EQ(audit_begin(au), 0);
+		ASSERT_INT_EQ(audit_begin(au), TR_ERR_SYS);          /* one at a time */
+		index_exec(ix, "INSERT INTO t VALUES (1)");
+		ASSERT_INT_EQ(audit_append(au, "cli", "passwd", "bob", ""), 0);
+		audit_abort(au);
+		ASSERT_INT_EQ(audit_verify(index_db(ix), k->sign_pk, &bad, &after, why, sizeof why), 0);
+		ASSERT_INT_EQ(after, before);
+		ASSERT_INT_EQ(sqlite3_prepare_v2(index_db(ix), "SELECT count(*) FROM t", -1, &st, NULL), SQLITE_OK);
+		ASSERT_INT_EQ(sqlite3_step(st), SQLITE_ROW);
+		ASSERT_INT_EQ(sqlite3_column_int64(st, 0), 0);
+		sqlite3_reset(st);
+		ASSERT_TRUE(access(head, F_OK) != 0);                 /* nothing anchored */
+		ASSERT_INT_EQ(audit_begin(au), 0);
+		index_exec(ix, "INSERT INTO t VALUES (2)");
+		ASSERT_INT_EQ(audit_append(au, "cli", "passwd", "bob", ""), 0);
+		ASSERT_INT_EQ(audit_commit(au), 0);
+		ASSERT_INT_EQ(audit_verify(index_db(ix), k->sign_pk, &bad, &after, why, sizeof why), 0);
+		ASSERT_INT_EQ(after, before + 1);
+		ASSERT_INT_EQ(sqlite3_step(st), SQLITE_ROW);
+		ASSERT_INT_EQ(sqlite3_column_int64(st, 0), 1);
+		sqlite3_finalize(st);
+		ASSERT_INT_EQ(audit_head_check(index_db(ix), k->sign_pk, head, why, sizeof why), 0);
+		ASSERT_INT_EQ(audit_commit(au), TR_ERR_INVAL);        /* none open */
+		ASSERT_INT_EQ(audit_append(au, "vault", "login", "x", ""), 0);   /* on its own again */
+		ASSERT_INT_EQ(audit_head_check(index_db(ix), k->sign_pk, head, why, sizeof why), 0);
+		audit_set_head_file(au, NULL);
+	}
+	TEST_DONE();
+
 	TEST_START("an edited detail is named");
 	index_exec(ix, "UPDATE audit SET detail = '{\"x\":2}' WHERE seq = 4");
 	ASSERT_INT_EQ(bad_row(ix, k->sign_pk), 4);
