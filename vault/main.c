@@ -179,8 +179,13 @@ cmd_useradd(const struct vconf *c, int argc, char **argv)
 	open_audit(c, ix, k, &au);
 	if ((r = auth_open(index_db(ix), c, &a)) != 0)
 		fatal_fr(r, "opening the index");
+	/* never an unaudited account: the user and the row commit together */
+	if ((r = audit_begin(au)) != 0)
+		fatal_fr(r, "opening a transaction on the index");
 	r = auth_user_add(a, argv[optind], pass, role, ext);
 	sodium_memzero(pass, sizeof pass);
+	if (r != 0)
+		audit_abort(au);
 	if (r == TR_ERR_INVAL)
 		fatal_f("bad user: name [A-Za-z0-9._@+-], password 8-255 bytes, agents need --extension");
 	if (r != 0)
@@ -188,10 +193,11 @@ cmd_useradd(const struct vconf *c, int argc, char **argv)
 	snprintf(actor, sizeof actor, "cli uid %u", (unsigned)getuid());
 	snprintf(detail, sizeof detail, "{\"role\":\"%s\",\"extension\":\"%.31s\"}", auth_role_name(role), ext);
 	if ((r = audit_append(au, actor, "user_add", argv[optind], detail)) != 0) {
-		/* never an unaudited account */
-		auth_user_del(a, argv[optind]);
+		audit_abort(au);
 		fatal_fr(r, "writing the audit row; user %s not added", argv[optind]);
 	}
+	if ((r = audit_commit(au)) != 0)
+		fatal_fr(r, "committing; user %s not added", argv[optind]);
 	printf("user %s (%s) added\n", argv[optind], auth_role_name(role));
 	auth_close(a);
 	audit_close(au);

@@ -472,9 +472,17 @@ h_user_add(struct req *q)
 	char detail[128];
 	int r;
 
+	/* the account and its audit row commit together: never an unaudited
+	 * account, not even after a crash in between */
+	if (audit_begin(q->s->au) != 0) {
+		sodium_memzero(m->pass, sizeof m->pass);
+		reply_err(q, TR_ERR_SYS, 500, "the index is busy: user not added");
+		return;
+	}
 	r = auth_user_add(q->s->auth, m->user, m->pass, (enum ipc_role)m->role, m->extension);
 	sodium_memzero(m->pass, sizeof m->pass);
 	if (r != 0) {
+		audit_abort(q->s->au);
 		if (r == TR_ERR_INVAL)
 			reply_err(q, r, 400, "bad user: name [A-Za-z0-9._@+-], role 1-4, password 8-255 bytes,"
 			          " agents need an extension");
@@ -485,8 +493,12 @@ h_user_add(struct req *q)
 	snprintf(detail, sizeof detail, "{\"role\":\"%s\",\"extension\":\"%.31s\"}",
 	         auth_role_name((enum ipc_role)m->role), m->extension);
 	if (audit_append(q->s->au, q->u.name, "user_add", m->user, detail) != 0) {
-		auth_user_del(q->s->auth, m->user);   /* never an unaudited account */
+		audit_abort(q->s->au);
 		reply_err(q, TR_ERR_SYS, 500, "the audit log cannot be written: user not added");
+		return;
+	}
+	if (audit_commit(q->s->au) != 0) {
+		reply_err(q, TR_ERR_SYS, 500, "the index cannot be written: user not added");
 		return;
 	}
 	reply_json(q, json_object());
