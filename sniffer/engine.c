@@ -423,8 +423,10 @@ static bool drop_lingering(struct engine *e)
 	return true;
 }
 
+/* n_frames: the frames that carried the INVITE (more than one when it came
+ * in fragments), all counted in rejects[CALLS_FULL] when there is no room. */
 static struct ct_call *call_create(struct engine *e, const struct sip_msg *m,
-                                   const struct decap_pkt *pkt, uint64_t ts)
+                                   const struct decap_pkt *pkt, uint64_t ts, uint32_t n_frames)
 {
 	struct ct_call *c;
 	struct eng_call *x;
@@ -434,7 +436,7 @@ static struct ct_call *call_create(struct engine *e, const struct sip_msg *m,
 	if (c == NULL && drop_lingering(e))
 		c = calltab_add(e->ct, m->call_id, m->from_tag);
 	if (c == NULL) {
-		e->st->rejects[RING_REJ_CALLS_FULL]++;
+		e->st->rejects[RING_REJ_CALLS_FULL] += n_frames;
 		return NULL;
 	}
 	c->no_store = e->filter_on && strcmp(c->rc.call_id, e->filter) != 0;
@@ -457,7 +459,9 @@ static struct ct_call *call_create(struct engine *e, const struct sip_msg *m,
 	agent_by_addr(e, c, RING_SIDE_CALLEE, pkt->family, pkt->dst);
 	agent_by_pattern(e, c);
 	if (ring_call_new(e->ring, &c->rc, &slot) != 0) {
-		calltab_del(e->ct, c);     /* ring_call_new counted CALLS_FULL */
+		calltab_del(e->ct, c);     /* ring_call_new counted one frame in CALLS_FULL */
+		if (n_frames > 1)
+			e->st->rejects[RING_REJ_CALLS_FULL] += n_frames - 1;
 		return NULL;
 	}
 	c->slot = slot;
@@ -558,7 +562,7 @@ static void sip_packet(struct engine *e, uint64_t ts, const struct decap_pkt *pk
 			e->st->rejects[RING_REJ_OTHER] += fr->n;
 			goto out;
 		}
-		if ((c = call_create(e, &m, pkt, ts)) == NULL)
+		if ((c = call_create(e, &m, pkt, ts, fr->n)) == NULL)
 			goto out;
 	}
 	/* who sent it: requests carry their sender's tag in From */

@@ -646,6 +646,38 @@ static void test_fragmented_invite(void)
 	TEST_DONE();
 }
 
+static void calls_max_1(struct engine_conf *c)
+{
+	c->calls_max = 1;
+}
+
+/* No room for a new call: every frame of its INVITE is counted. */
+static void test_fragmented_invite_no_room(void)
+{
+	struct env v;
+	struct ring_stats st;
+	struct frame f1, f2;
+	char msg[3000], hdrs[512];
+	size_t n;
+
+	TEST_START("no room for a fragmented INVITE: both frames in rejects[calls_full]");
+	ASSERT_INT_EQ(env_open(&v, 16, calls_max_1), 0);
+	feed_sip(&v, T0, "10.0.0.1", "10.0.0.2", "INVITE sip:2000@x SIP/2.0",
+	         "<sip:1000@a>;tag=k1", BOB, "keep@x", "1 INVITE", NULL, NULL);
+	snprintf(hdrs, sizeof(hdrs), "Via: SIP/2.0/UDP h\r\nFrom: <sip:1@a>;tag=nr1\r\n"
+	         "To: <sip:2@b>\r\nCall-ID: noroom@x\r\nCSeq: 1 INVITE\r\n");
+	n = fr_sip(msg, sizeof(msg), "INVITE sip:2@b SIP/2.0", hdrs, "");
+	fr_udp4_frag2(&f1, &f2, "10.0.0.1", 5060, "10.0.0.2", 5060, msg, n, 64, 79);
+	engine_packet(v.eng, T0 + 1000, f1.b, f1.len, f1.len, 1);
+	engine_packet(v.eng, T0 + 2000, f2.b, f2.len, f2.len, 1);
+	ring_stats_read(v.ring, &st);
+	ASSERT_U64_EQ(st.rejects[RING_REJ_CALLS_FULL], 2);
+	ASSERT_U64_EQ(st.calls_total, 1);
+	ASSERT_U64_EQ(st.stored_packets, 1);
+	env_close(&v);
+	TEST_DONE();
+}
+
 /* Fragments of a datagram that never completes are dropped at the
  * reassembly timeout: every frame held is counted in rejects[FRAG]. */
 static void test_fragment_timeout_counted(void)
@@ -926,6 +958,7 @@ int main(void)
 	test_mark_code();
 	test_agent_nets_ports_limits();
 	test_fragmented_invite();
+	test_fragmented_invite_no_room();
 	test_fragment_timeout_counted();
 	test_slot_reuse();
 	test_real_captures();
