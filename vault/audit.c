@@ -485,3 +485,21 @@ out:
 	json_decref(arr);
 	return r;
 }
+
+char *
+audit_last_detail(struct audit *a, const char *action)
+{
+	sqlite3_stmt *st = NULL;
+	const unsigned char *t;
+	char *out = NULL;
+
+	if (sqlite3_prepare_v2(a->db, "SELECT detail FROM audit WHERE action = ?1 ORDER BY seq DESC LIMIT 1",
+	                       -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_text(st, 1, action, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW && (t = sqlite3_column_text(st, 0)) != NULL)
+		out = strdup((const char *)t);
+out:
+	sqlite3_finalize(st);
+	return out;
+}

@@ -35,6 +35,8 @@ int  audit_append(struct audit *, const char *actor, const char *action,
  * audit_abort (ROLLBACK: the change and the row are gone). One
  * transaction at a time per handle. */
 int  audit_begin(struct audit *);
+/* The detail of the newest row with this action (malloc'ed), or NULL. */
+char *audit_last_detail(struct audit *, const char *action);
 int  audit_commit(struct audit *);
 void audit_abort(struct audit *);
 /* Compares the table's last row with the signed head file: 0 (why says

@@ -15,6 +15,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sodium.h>
+#include <jansson.h>
 #include "err.h"
 #include "log.h"
 #include "vconf.h"
@@ -311,6 +312,54 @@ clean_tmp(const struct vconf *c)
 	closedir(d);
 }
 
+/* The "start" row carries every setting in effect and its SHA-256; when
+ * the settings differ from the last start's, a "config_change" row comes
+ * first, naming both hashes (DESIGN.md: config changes are audited). The
+ * authority key counts by its content, not only its file name. */
+static void
+audit_start(struct audit *au, const struct vconf *c, const struct keys *k)
+{
+	uint8_t h[crypto_hash_sha256_BYTES];
+	char hex[2 * crypto_hash_sha256_BYTES + 1], *txt = NULL, *prev_txt = NULL, *d = NULL;
+	json_t *cfg = vconf_json(c), *det = NULL, *prev = NULL;
+	const char *prev_hash = NULL;
+
+	if (cfg == NULL)
+		goto out;
+	if (k->has_auth) {
+		crypto_hash_sha256(h, k->auth_pk, sizeof k->auth_pk);
+		sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+		json_object_set_new(cfg, "authority_key_sha256", json_string(hex));
+	}
+	if ((txt = json_dumps(cfg, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
+		goto out;
+	crypto_hash_sha256(h, (const uint8_t *)txt, strlen(txt));
+	sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+	if ((prev_txt = audit_last_detail(au, "start")) != NULL &&
+	    (prev = json_loads(prev_txt, 0, NULL)) != NULL)
+		prev_hash = json_string_value(json_object_get(prev, "config_sha256"));
+	if (prev_hash != NULL && strcmp(prev_hash, hex) != 0) {
+		det = json_pack("{s:s, s:s, s:O}", "from", prev_hash, "to", hex, "config", cfg);
+		if (det != NULL && (d = json_dumps(det, JSON_COMPACT | JSON_SORT_KEYS)) != NULL)
+			audit_append(au, "vault", "config_change", c->storage, d);
+		log_info_f("settings changed since the last start (config %.12s -> %.12s)", prev_hash, hex);
+		free(d);
+		d = NULL;
+		json_decref(det);
+	}
+	det = json_pack("{s:s, s:O}", "config_sha256", hex, "config", cfg);
+	if (det != NULL)
+		d = json_dumps(det, JSON_COMPACT | JSON_SORT_KEYS);
+out:
+	audit_append(au, "vault", "start", c->storage, d != NULL ? d : "");
+	free(d);
+	free(txt);
+	free(prev_txt);
+	json_decref(det);
+	json_decref(prev);
+	json_decref(cfg);
+}
+
 static int
 cmd_run(const struct vconf *c, int foreground)
 {
@@ -359,7 +408,7 @@ cmd_run(const struct vconf *c, int foreground)
 	sigaction(SIGINT, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
-	audit_append(au, "vault", "start", c->storage, "");
+	audit_start(au, c, k);
 	log_info_f("listening on %s, storage %s, ring %s", c->socket, c->storage, c->ring);
 	r = server_run(s, &vault_quit);
 	audit_append(au, "vault", "stop", c->storage, "");

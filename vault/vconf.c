@@ -9,6 +9,7 @@
 #include "conf.h"
 #include "err.h"
 #include "vconf.h"
+#include <jansson.h>
 
 /* peer_uids = threatrec-webui 1001 ... (user names or numeric uids, blank
  * or comma separated; names are looked up when the config is read) */
@@ -160,4 +161,37 @@ vconf_uid_ok(const struct vconf *c, uid_t uid)
 		if (c->peer_uids[i] == uid)
 			return true;
 	return false;
+}
+
+json_t *
+vconf_json(const struct vconf *c)
+{
+	json_t *j = json_object(), *uids = json_array();
+	uint32_t i;
+
+	if (j == NULL || uids == NULL) {
+		json_decref(j);
+		json_decref(uids);
+		return NULL;
+	}
+	for (i = 0; i < c->n_peer_uids && i < VCONF_UIDS_MAX; i++)
+		json_array_append_new(uids, json_integer((json_int_t)c->peer_uids[i]));
+	json_object_set_new(j, "ring", json_string(c->ring));
+	json_object_set_new(j, "storage", json_string(c->storage));
+	json_object_set_new(j, "socket", json_string(c->socket));
+	json_object_set_new(j, "peer_uids", uids);
+	json_object_set_new(j, "socket_mode", json_integer((json_int_t)c->socket_mode));
+	json_object_set_new(j, "max_length_ns", json_integer((json_int_t)c->max_length_ns));
+	json_object_set_new(j, "notify_command", json_string(c->notify_command));
+	json_object_set_new(j, "notify_timeout_ns", json_integer((json_int_t)c->notify_timeout_ns));
+	json_object_set_new(j, "grace_ns", json_integer((json_int_t)c->grace_ns));
+	json_object_set_new(j, "session_idle_ns", json_integer((json_int_t)c->session_idle_ns));
+	json_object_set_new(j, "session_max_ns", json_integer((json_int_t)c->session_max_ns));
+	json_object_set_new(j, "login_fail_max", json_integer((json_int_t)c->login_fail_max));
+	json_object_set_new(j, "login_lock_max_ns", json_integer((json_int_t)c->login_lock_max_ns));
+	json_object_set_new(j, "tick_ns", json_integer((json_int_t)c->tick_ns));
+	json_object_set_new(j, "container_max", json_integer((json_int_t)c->container_max));
+	json_object_set_new(j, "syslog", json_boolean(c->use_syslog));
+	json_object_set_new(j, "authority_key", json_string(c->authority_key));
+	return j;
 }

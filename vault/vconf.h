@@ -34,6 +34,11 @@ struct vconf {
 
 /* Defaults, then path (if not NULL) over them. 0 or TR_ERR_CONFIG/SYS, message in err. */
 int vconf_load(struct vconf *c, const char *path, char *err, size_t errlen);
+/* Every setting in effect, as a JSON object (for the audit log's "start"
+ * row: a config change shows as a different object and hash). NULL on no
+ * memory. */
+struct json_t;
+struct json_t *vconf_json(const struct vconf *c);
 /* True when uid may use the socket. */
 bool vconf_uid_ok(const struct vconf *c, uid_t uid);
 

@@ -349,8 +349,26 @@ ID6=$("$C" "$S" mark "$A" "$S6" "$G6" c6@test "crash test" | jget '["recording"]
 kill -9 "$VPID"; wait "$VPID" 2>/dev/null; VPID=""
 check "accepted mark is journaled before the crash" bash -c "[ -n '$ID6' ] && sqlite3 '$T/store/index.db' \"select state from recordings where id='$ID6'\" | grep -q recording"
 rf rtp "$S6" 100 >/dev/null; rf end "$S6" >/dev/null
+sed -i 's/^notify_timeout = 1s$/notify_timeout = 2s/' "$T/conf"     # a config change across the restart
 start_vault
 A=$(login alice alice-pass-1)
+"$C" "$S" audit "$ADM" > "$T/audit2.out"
+check "a changed setting across a restart: one config_change row naming both hashes, then start" python3 - "$T/audit2.out" <<'PY'
+import json, sys
+t = open(sys.argv[1]).read()
+d = json.loads(t.split("\n")[1] if t.startswith("FD") else t)
+rows = d["audit"]                                    # newest first
+starts = [json.loads(r["detail"]) for r in rows if r["action"] == "start"]
+changes = [json.loads(r["detail"]) for r in rows if r["action"] == "config_change"]
+assert len(starts) == 2 and len(changes) == 1, (len(starts), len(changes))
+assert starts[0]["config"]["notify_timeout_ns"] == 2000000000, starts[0]["config"]
+assert starts[1]["config"]["notify_timeout_ns"] == 1000000000, starts[1]["config"]
+assert changes[0]["from"] == starts[1]["config_sha256"] and changes[0]["to"] == starts[0]["config_sha256"]
+assert changes[0]["from"] != changes[0]["to"] and len(changes[0]["to"]) == 64
+assert "authority_key_sha256" in starts[0]["config"]
+seqs = [r["seq"] for r in rows if r["action"] in ("start", "config_change")]
+assert [r["action"] for r in rows if r["action"] in ("start", "config_change")][:2] == ["start", "config_change"], seqs
+PY
 check "after restart the crashed recording is sealed" wait_state "$I" "$ID6" sealed
 "$C" "$S" export "$I" "$ID6" pcap "$T/c6.pcap" >/dev/null
 check "... with all 402 packets" python3 - "$T/c6.pcap" <<'PY'
