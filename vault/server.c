@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,9 @@ struct proto_peer {
 	uint64_t suppressed;
 };
 
+#define SERVER_VIEW_MEMO     64                          /* (user, recording) pairs remembered */
+#define SERVER_VIEW_FOLD_NS  (300LL * 1000000000LL)      /* one "view" row per pair per 5 min */
+
 struct server {
 	const struct vconf *c;
 	struct index *ix;
@@ -65,6 +69,12 @@ struct server {
 	struct client cl[SERVER_CLIENTS_MAX];
 	uint64_t proto_errors, refused, requests;
 	int64_t started_ns;
+	struct view_memo {                /* recent "view" rows, to fold repeats */
+		char    user[64];
+		char    id[INDEX_ID_MAX];
+		int64_t at_ns;                /* monotonic */
+	} views[SERVER_VIEW_MEMO];
+	uint32_t views_next;
 };
 
 /* The request being handled, after the checks. */
@@ -395,6 +405,35 @@ h_rec_list(struct req *q)
 	reply_json(q, res);
 }
 
+/* A page that shows a recording asks for it again and again (the web UI
+ * polls until it is sealed): one "view" row per user and recording per
+ * SERVER_VIEW_FOLD_NS is kept, the repeats within it are not written. */
+static bool
+view_seen(const struct server *s, const char *user, const char *id)
+{
+	int64_t now = (int64_t)tr_mono_ns();
+	uint32_t i;
+
+	for (i = 0; i < SERVER_VIEW_MEMO; i++)
+		if (s->views[i].at_ns != 0 && now - s->views[i].at_ns < SERVER_VIEW_FOLD_NS &&
+		    strcmp(s->views[i].user, user) == 0 && strcmp(s->views[i].id, id) == 0)
+			return true;
+	return false;
+}
+
+static void
+view_note(struct server *s, const char *user, const char *id)
+{
+	struct view_memo *v = &s->views[s->views_next];
+
+	s->views_next = (s->views_next + 1) % SERVER_VIEW_MEMO;
+	snprintf(v->user, sizeof v->user, "%s", user);
+	snprintf(v->id, sizeof v->id, "%s", id);
+	v->at_ns = (int64_t)tr_mono_ns();
+	if (v->at_ns == 0)
+		v->at_ns = 1;
+}
+
 static void
 h_rec_get(struct req *q)
 {
@@ -405,9 +444,12 @@ h_rec_get(struct req *q)
 		reply_errc(q, rv, "recording");
 		return;
 	}
-	if (audit_append(q->s->au, q->u.name, "view", r.id, "") != 0) {
-		reply_err(q, TR_ERR_SYS, 500, "the audit log cannot be written: view refused");
-		return;
+	if (!view_seen(q->s, q->u.name, r.id)) {
+		if (audit_append(q->s->au, q->u.name, "view", r.id, "") != 0) {
+			reply_err(q, TR_ERR_SYS, 500, "the audit log cannot be written: view refused");
+			return;
+		}
+		view_note(q->s, q->u.name, r.id);
 	}
 	reply_json(q, index_rec_json(&r));
 }

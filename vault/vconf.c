@@ -167,6 +167,7 @@ json_t *
 vconf_json(const struct vconf *c)
 {
 	json_t *j = json_object(), *uids = json_array();
+	char mode[8];
 	uint32_t i;
 
 	if (j == NULL || uids == NULL) {
@@ -180,7 +181,8 @@ vconf_json(const struct vconf *c)
 	json_object_set_new(j, "storage", json_string(c->storage));
 	json_object_set_new(j, "socket", json_string(c->socket));
 	json_object_set_new(j, "peer_uids", uids);
-	json_object_set_new(j, "socket_mode", json_integer((json_int_t)c->socket_mode));
+	snprintf(mode, sizeof mode, "0%03o", (unsigned)c->socket_mode & 07777u);
+	json_object_set_new(j, "socket_mode", json_string(mode));
 	json_object_set_new(j, "max_length_ns", json_integer((json_int_t)c->max_length_ns));
 	json_object_set_new(j, "notify_command", json_string(c->notify_command));
 	json_object_set_new(j, "notify_timeout_ns", json_integer((json_int_t)c->notify_timeout_ns));

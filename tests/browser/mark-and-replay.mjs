@@ -1,7 +1,8 @@
 // mark-and-replay.mjs - the web UI's main job in headless Chromium:
 // an agent logs in, sees its live call, clicks "Mark threat", logs out; a
 // supervisor sees every live call (the README screenshot); an investigator
-// opens the recording, the audio player loads it, the WAV downloads.
+// opens the recording, the audio player loads it, the WAV downloads, and
+// reads the audit log.
 // Run by tests/browser/run.sh, which starts the stack and sets TR_* (see there).
 // Prints one line per check; the last line is "N passed, N failed".
 import { chromium } from 'playwright-core';
@@ -172,6 +173,19 @@ async function main() {
     const head = readFileSync(file).subarray(0, 12);
     check(size > 44 && head.subarray(0, 4).toString() === 'RIFF' && head.subarray(8, 12).toString() === 'WAVE',
       `"Download WAV" saves a RIFF/WAVE file of ${size} bytes (${file})`);
+
+    // 4. the audit log, as the investigator: the mark, the download, and the
+    // vault's start row with the settings in effect, readable in the window
+    await page.goto(URL + '/#/audit');
+    await page.locator('#audit-body tr').first().waitFor({ timeout: 10000 });
+    const auditText = await page.locator('#audit-body').innerText();
+    check(/\bmark\b/.test(auditText) && auditText.includes(sipCallId), 'the audit log lists the mark with its Call-ID');
+    check(/\bdownload\b/.test(auditText) && /\binv1\b/.test(auditText), 'the audit log lists the investigator\'s download');
+    check(/Config sha256: [0-9a-f]{64}/.test(auditText) && /storage = \//.test(auditText),
+      'the vault\'s start row shows the settings in effect and their hash');
+    const fits = await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
+    check(fits, 'the audit page fits the window (long details wrap)');
+    await screenshot(page, 'audit');
     check(consoleErrors.length === 0, 'no JavaScript errors on the pages', consoleErrors.join('; '));
   } catch (e) {
     check(false, 'the browser run went to the end', e.message.split('\n')[0]);

@@ -189,7 +189,8 @@ fi
 # --- an audit row that cannot be written: the action it audits fails ---
 sqlite3 "$T/store/index.db" "CREATE TRIGGER no_audit BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'audit disk full'); END;"
 check "audit unwritable: download refused (500), nothing exported" bash -c "'$C' '$S' export '$I' '$ID1' pcap '$T/noaudit.pcap' | grep -q '^ERR 500' && [ ! -e '$T/noaudit.pcap' ]"
-check "audit unwritable: login and view refused (500)" bash -c "'$C' '$S' login ivan ivan-pass-12 | grep -q '^ERR 500' && '$C' '$S' get '$I' '$ID1' | grep -q '^ERR 500'"
+check "audit unwritable: login and a first view refused (500)" bash -c "'$C' '$S' login ivan ivan-pass-12 | grep -q '^ERR 500' && '$C' '$S' get '$DORA' '$ID1' | grep -q '^ERR 500'"
+check "... a repeated view within 5 min needs no new row: served" bash -c "'$C' '$S' get '$I' '$ID1' | grep -q '\"state\":\"sealed\"'"
 sqlite3 "$T/store/index.db" "DROP TRIGGER no_audit"
 check "audit writable again: download works" bash -c "'$C' '$S' export '$I' '$ID1' pcap '$T/noaudit.pcap' | grep -q '^FD'"
 check "notify_command got the mark as JSON" eventually bash -c "grep -q '\"call_id\":\"c1@test\"' '$T/notified.json' 2>/dev/null"
@@ -316,8 +317,21 @@ counted = len(rows) + sum(r.get("refused", 0) + r.get("lockout_starts_refused_be
 assert 0 < counted <= refused + 1, (counted, refused)
 assert any(r.get("lockout_starts_refused_before", 0) + r.get("refused", 0) > 0 for r in rows), rows
 PY
-for _ in $(seq 40); do "$C" "$S" get "$I" "$ID1" >/dev/null; done
+"$C" "$S" audit "$ADM" > "$T/audit0.out"
+for _ in $(seq 40); do "$C" "$S" get "$I" "$ID1" >/dev/null; "$C" "$S" list "$I" >/dev/null; done
 "$C" "$S" audit "$ADM" > "$T/audit.out"
+check "40 more views of one recording by one user: at most one new view row (one per 5 min)" python3 - "$T/audit0.out" "$T/audit.out" "$ID1" <<'PY'
+import json, sys
+def rows(f):
+    t = open(f).read()
+    return json.loads(t.split("\n")[1] if t.startswith("FD") else t)["audit"]
+def n(rs, action):
+    return len([r for r in rs if r["action"] == action and r["actor"] == "ivan" and
+                (action != "view" or r["object"] == sys.argv[3])])
+before, after = rows(sys.argv[1]), rows(sys.argv[2])
+assert n(before, "view") >= 1 and n(after, "view") - n(before, "view") <= 1, (n(before, "view"), n(after, "view"))
+assert n(after, "search") - n(before, "search") == 40
+PY
 check "a reply over 16 KiB comes as a sealed memfd with a JSON descriptor" python3 - "$T/audit.out" <<'PY'
 import json, sys
 lines = open(sys.argv[1]).read().split("\n")

@@ -379,7 +379,11 @@
         x = fmtTime(x);
       } else if (/_ns$/.test(k) && typeof x === 'number') x = fmtTime(x);
       else if (/(^|_)(at|start|end|ts)$/.test(k)) x = fmtTime(x) || x;
-      else if (x !== null && typeof x === 'object') x = Array.isArray(x) ? x.join(', ') : JSON.stringify(x);
+      else if (x !== null && typeof x === 'object')   /* e.g. the settings of a start row */
+        x = Array.isArray(x) ? x.join(', ') : Object.keys(x).map(function (n) {
+          var y = x[n];
+          return n + ' = ' + (y !== null && typeof y === 'object' ? JSON.stringify(y) : String(y));
+        }).join(', ');
       var sp = el('span');
       sp.appendChild(el('b', null, (DETAIL_LABELS[k] || human(k)) + ': '));
       sp.appendChild(document.createTextNode(String(x)));
