@@ -646,6 +646,20 @@ static void test_fragmented_invite(void)
 	TEST_DONE();
 }
 
+/* An INVITE without a body from 10.0.0.1 to 10.0.0.2, cut into two IPv4
+ * fragments (64 bytes of UDP in the first). */
+static void invite_frag2(struct frame *f1, struct frame *f2, const char *call_id, const char *tag,
+                         uint16_t ip_id)
+{
+	char msg[3000], hdrs[512];
+	size_t n;
+
+	snprintf(hdrs, sizeof(hdrs), "Via: SIP/2.0/UDP h\r\nFrom: <sip:1@a>;tag=%s\r\n"
+	         "To: <sip:2@b>\r\nCall-ID: %s\r\nCSeq: 1 INVITE\r\n", tag, call_id);
+	n = fr_sip(msg, sizeof(msg), "INVITE sip:2@b SIP/2.0", hdrs, "");
+	fr_udp4_frag2(f1, f2, "10.0.0.1", 5060, "10.0.0.2", 5060, msg, n, 64, ip_id);
+}
+
 static void calls_max_1(struct engine_conf *c)
 {
 	c->calls_max = 1;
@@ -657,17 +671,12 @@ static void test_fragmented_invite_no_room(void)
 	struct env v;
 	struct ring_stats st;
 	struct frame f1, f2;
-	char msg[3000], hdrs[512];
-	size_t n;
 
 	TEST_START("no room for a fragmented INVITE: both frames in rejects[calls_full]");
 	ASSERT_INT_EQ(env_open(&v, 16, calls_max_1), 0);
 	feed_sip(&v, T0, "10.0.0.1", "10.0.0.2", "INVITE sip:2000@x SIP/2.0",
 	         "<sip:1000@a>;tag=k1", BOB, "keep@x", "1 INVITE", NULL, NULL);
-	snprintf(hdrs, sizeof(hdrs), "Via: SIP/2.0/UDP h\r\nFrom: <sip:1@a>;tag=nr1\r\n"
-	         "To: <sip:2@b>\r\nCall-ID: noroom@x\r\nCSeq: 1 INVITE\r\n");
-	n = fr_sip(msg, sizeof(msg), "INVITE sip:2@b SIP/2.0", hdrs, "");
-	fr_udp4_frag2(&f1, &f2, "10.0.0.1", 5060, "10.0.0.2", 5060, msg, n, 64, 79);
+	invite_frag2(&f1, &f2, "noroom@x", "nr1", 79);
 	engine_packet(v.eng, T0 + 1000, f1.b, f1.len, f1.len, 1);
 	engine_packet(v.eng, T0 + 2000, f2.b, f2.len, f2.len, 1);
 	ring_stats_read(v.ring, &st);
@@ -685,15 +694,10 @@ static void test_fragment_timeout_counted(void)
 	struct env v;
 	struct ring_stats st;
 	struct frame f1, f2;
-	char msg[3000], hdrs[512];
-	size_t n;
 
 	TEST_START("fragments of an incomplete datagram: counted when they time out");
 	ASSERT_INT_EQ(env_open(&v, 16, NULL), 0);
-	snprintf(hdrs, sizeof(hdrs), "Via: SIP/2.0/UDP h\r\nFrom: <sip:1@a>;tag=to1\r\n"
-	         "To: <sip:2@b>\r\nCall-ID: fragto@x\r\nCSeq: 1 INVITE\r\n");
-	n = fr_sip(msg, sizeof(msg), "INVITE sip:2@b SIP/2.0", hdrs, "");
-	fr_udp4_frag2(&f1, &f2, "10.0.0.1", 5060, "10.0.0.2", 5060, msg, n, 64, 78);
+	invite_frag2(&f1, &f2, "fragto@x", "to1", 78);
 	engine_packet(v.eng, T0, f2.b, f2.len, f2.len, 1);
 	engine_packet(v.eng, T0 + 1000, f2.b, f2.len, f2.len, 1);   /* mirror copy, kept */
 	ring_stats_read(v.ring, &st);
