@@ -2,6 +2,8 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <stdint.h>
 #include <syslog.h>
 #include "log.h"
 
@@ -22,27 +24,71 @@ log_init(const char *prog, enum log_level lvl, int use_syslog)
 		openlog(prog, LOG_PID, LOG_DAEMON);
 }
 
+/* Length (2..4) of the well-formed UTF-8 sequence at p, 0 when it is not
+ * one, or when it encodes a C1 control (U+0080..U+009F, which some
+ * terminals act on). Stops at the first bad byte: never reads past a NUL. */
+static size_t
+log_utf8_len(const unsigned char *p)
+{
+	uint32_t cp;
+	size_t n, i;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		n = 2;
+		cp = p[0] & 0x1fu;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		n = 3;
+		cp = p[0] & 0x0fu;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		n = 4;
+		cp = p[0] & 0x07u;
+	} else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0u) != 0x80u)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3fu);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp <= 0x9f)
+		return 0;
+	return n;
+}
+
 size_t
 log_escape(char *dst, size_t n, const char *src)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-	const unsigned char *p;
+	const unsigned char *p = (const unsigned char *)src;
+	size_t o = 0, k;
 
 	if (n == 0)
 		return 0;
-	for (p = (const unsigned char *)src; *p != '\0'; p++) {
-		if (*p < 0x20 || *p == 0x7f || *p == '\\') {
+	while (*p != '\0') {
+		if (*p >= 0x20 && *p < 0x7f && *p != '\\') {
+			if (o + 1 >= n)
+				break;
+			dst[o++] = (char)*p++;
+		} else if (*p == '\\') {
+			if (o + 2 >= n)
+				break;
+			dst[o++] = '\\';
+			dst[o++] = '\\';
+			p++;
+		} else if (*p >= 0x80 && (k = log_utf8_len(p)) != 0) {
+			if (o + k >= n)
+				break;
+			memcpy(dst + o, p, k);
+			o += k;
+			p += k;
+		} else {
 			if (o + 4 >= n)
 				break;
 			dst[o++] = '\\';
 			dst[o++] = 'x';
 			dst[o++] = hex[*p >> 4];
 			dst[o++] = hex[*p & 15];
-		} else {
-			if (o + 1 >= n)
-				break;
-			dst[o++] = (char)*p;
+			p++;
 		}
 	}
 	dst[o] = '\0';

@@ -15,10 +15,13 @@ void log_msg(enum log_level, const char *func, const char *fmt, ...)
 void log_fatal(const char *func, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));
 
-/* Copies src to dst (n bytes, always terminated), writing every control
- * byte (below 0x20, and 0x7f) and the backslash as "\\xHH"; stops early
- * rather than cut an escape. Returns the length written. Every log line
- * goes through it. */
+/* Copies src to dst (n bytes, always terminated) so that it prints as one
+ * harmless line: a backslash is doubled; every control byte (below 0x20,
+ * and 0x7f), C1 control (U+0080..U+009F) and byte that is not part of
+ * well-formed UTF-8 becomes a backslash, 'x' and two hex digits; other
+ * UTF-8 is kept. Stops early
+ * rather than cut an escape or a character. Returns the length written.
+ * Every log line and every audit syslog line goes through it. */
 size_t log_escape(char *dst, size_t n, const char *src);
 
 #define log_err_f(...)   log_msg(LOG_LVL_ERR, __func__, __VA_ARGS__)

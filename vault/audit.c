@@ -22,7 +22,8 @@ struct audit {
 	int  in_tx;                       /* audit_begin: the caller's transaction is open */
 	int64_t pend_seq;                 /* rows appended in it: anchored at audit_commit */
 	char pend_hash[2 * 32 + 1];
-	char pend_what[160];
+	char pend_action[64];
+	char pend_object[160];
 };
 
 #define HEAD_MAGIC "threatrec-audit-head-1"
@@ -189,6 +190,19 @@ rollback(sqlite3 *db)
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+/* The outside witness: one syslog line per row. Action and object can hold
+ * text from the network (a user name typed at the login page, a Call-ID):
+ * escaped, so that no row can forge or split an anchor line. */
+static void
+anchor_syslog(int64_t seq, const char *action, const char *object, const char *hash)
+{
+	char ea[4 * 64], eo[4 * 256];
+
+	log_escape(ea, sizeof ea, action);
+	log_escape(eo, sizeof eo, object);
+	syslog(LOG_AUTH | LOG_INFO, "threatrec audit row %lld %s %s hash %s", (long long)seq, ea, eo, hash);
+}
+
 int
 audit_append(struct audit *a, const char *actor, const char *action, const char *object,
              const char *detail)
@@ -247,7 +261,8 @@ audit_append(struct audit *a, const char *actor, const char *action, const char 
 		/* anchored when the caller's transaction commits */
 		a->pend_seq = seq;
 		snprintf(a->pend_hash, sizeof a->pend_hash, "%s", hh);
-		snprintf(a->pend_what, sizeof a->pend_what, "%s %s", f[1], f[2]);
+		snprintf(a->pend_action, sizeof a->pend_action, "%s", f[1]);
+		snprintf(a->pend_object, sizeof a->pend_object, "%s", f[2]);
 		r = 0;
 		goto out;
 	}
@@ -256,7 +271,7 @@ audit_append(struct audit *a, const char *actor, const char *action, const char 
 	/* Anchors outside the database: the signed head file, and syslog
 	 * (shipped off the host, the outside witness). */
 	head_write(a, seq, hh);
-	syslog(LOG_AUTH | LOG_INFO, "threatrec audit row %lld %s %s hash %s", (long long)seq, f[1], f[2], hh);
+	anchor_syslog(seq, f[1], f[2], hh);
 	r = 0;
 out:
 	sqlite3_finalize(st);
@@ -292,8 +307,7 @@ audit_commit(struct audit *a)
 	}
 	if (a->pend_seq != 0) {
 		head_write(a, a->pend_seq, a->pend_hash);
-		syslog(LOG_AUTH | LOG_INFO, "threatrec audit row %lld %s hash %s", (long long)a->pend_seq,
-		       a->pend_what, a->pend_hash);
+		anchor_syslog(a->pend_seq, a->pend_action, a->pend_object, a->pend_hash);
 	}
 	r = 0;
 out:

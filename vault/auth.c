@@ -96,30 +96,42 @@ name_ok(const char *s, size_t max)
 }
 
 int
-auth_user_add(struct auth *a, const char *name, const char *pass, enum ipc_role role,
-              const char *extension)
+auth_pw_make(const char *pass, struct auth_pw *out)
 {
-	char hash[crypto_pwhash_STRBYTES];
+	memset(out, 0, sizeof *out);
+	if (strlen(pass) < 8 || strlen(pass) > 255)
+		return TR_ERR_INVAL;
+	if (crypto_pwhash_str(out->hash, pass, strlen(pass), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	                      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+		return TR_ERR_NOMEM;
+	return 0;
+}
+
+void
+auth_pw_clear(struct auth_pw *pw)
+{
+	sodium_memzero(pw, sizeof *pw);
+}
+
+int
+auth_user_add_pw(struct auth *a, const char *name, const struct auth_pw *pw, enum ipc_role role,
+                 const char *extension)
+{
 	sqlite3_stmt *st = NULL;
 	int r = TR_ERR_INVAL, rc;
 
-	if (!name_ok(name, 64) || role < IPC_ROLE_AGENT || role > IPC_ROLE_ADMIN ||
-	    strlen(pass) < 8 || strlen(pass) > 255)
+	if (!name_ok(name, 64) || role < IPC_ROLE_AGENT || role > IPC_ROLE_ADMIN || pw->hash[0] == '\0')
 		goto out;
 	if (extension[0] != '\0' && !name_ok(extension, 32))
 		goto out;
 	if (role == IPC_ROLE_AGENT && extension[0] == '\0')
 		goto out;                /* an agent is bound to an extension */
-	r = TR_ERR_NOMEM;
-	if (crypto_pwhash_str(hash, pass, strlen(pass), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-	                      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
-		goto out;
 	r = TR_ERR_SYS;
 	if (sqlite3_prepare_v2(a->db, "INSERT INTO users (name, hash, role, extension, created)"
 	                       " VALUES (?,?,?,?,?)", -1, &st, NULL) != SQLITE_OK)
 		goto out;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, hash, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, pw->hash, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int(st, 3, (int)role);
 	sqlite3_bind_text(st, 4, extension, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 5, index_now_ns() / NS);
@@ -130,7 +142,19 @@ auth_user_add(struct auth *a, const char *name, const char *pass, enum ipc_role 
 		r = 0;
 out:
 	sqlite3_finalize(st);
-	sodium_memzero(hash, sizeof hash);
+	return r;
+}
+
+int
+auth_user_add(struct auth *a, const char *name, const char *pass, enum ipc_role role,
+              const char *extension)
+{
+	struct auth_pw pw;
+	int r;
+
+	if ((r = auth_pw_make(pass, &pw)) == 0)
+		r = auth_user_add_pw(a, name, &pw, role, extension);
+	auth_pw_clear(&pw);
 	return r;
 }
 
@@ -307,21 +331,27 @@ auth_user_disable(struct auth *a, const char *name, int disabled)
 }
 
 int
-auth_user_passwd(struct auth *a, const char *name, const char *pass)
+auth_user_passwd_pw(struct auth *a, const char *name, const struct auth_pw *pw)
 {
-	char hash[crypto_pwhash_STRBYTES];
 	int r = TR_ERR_INVAL;
 
-	if (strlen(pass) < 8 || strlen(pass) > 255)
+	if (pw->hash[0] == '\0')
 		goto out;
-	r = TR_ERR_NOMEM;
-	if (crypto_pwhash_str(hash, pass, strlen(pass), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-	                      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
-		goto out;
-	if ((r = user_update(a, "UPDATE users SET hash = ?2 WHERE name = ?1", name, hash)) == 0)
+	if ((r = user_update(a, "UPDATE users SET hash = ?2 WHERE name = ?1", name, pw->hash)) == 0)
 		user_update(a, "DELETE FROM sessions WHERE user = ?1", name, NULL);
 out:
-	sodium_memzero(hash, sizeof hash);
+	return r;
+}
+
+int
+auth_user_passwd(struct auth *a, const char *name, const char *pass)
+{
+	struct auth_pw pw;
+	int r;
+
+	if ((r = auth_pw_make(pass, &pw)) == 0)
+		r = auth_user_passwd_pw(a, name, &pw);
+	auth_pw_clear(&pw);
 	return r;
 }
 

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sqlite3.h>
 #include <jansson.h>
+#include <sodium.h>
 #include "ipc.h"
 #include "vconf.h"
 
@@ -27,9 +28,21 @@ struct auth;
 int  auth_open(sqlite3 *db, const struct vconf *c, struct auth **ap);
 void auth_close(struct auth *);          /* NULL-safe */
 
+/* A password hashed (Argon2id, crypto_pwhash_str), ready to store. Made
+ * before a transaction opens: hashing takes about 0.1 s and 64 MiB, and
+ * the SQLite write lock should not be held meanwhile. */
+struct auth_pw {
+	char hash[crypto_pwhash_STRBYTES];
+};
+/* TR_ERR_INVAL (not 8-255 bytes) or TR_ERR_NOMEM. Wipe with auth_pw_clear. */
+int  auth_pw_make(const char *pass, struct auth_pw *out);
+void auth_pw_clear(struct auth_pw *);
+
 /* Adds a user; TR_ERR_EXISTS, TR_ERR_INVAL (bad name/role/extension, short password). */
 int  auth_user_add(struct auth *, const char *name, const char *pass, enum ipc_role role,
                    const char *extension);
+int  auth_user_add_pw(struct auth *, const char *name, const struct auth_pw *pw, enum ipc_role role,
+                      const char *extension);
 /* Removes a user row (undo of an add whose audit row failed). TR_ERR_NOTFOUND. */
 int  auth_user_del(struct auth *, const char *name);
 /* Disables (1) or enables (0) a user; disabling ends their sessions.
@@ -38,6 +51,7 @@ int  auth_user_disable(struct auth *, const char *name, int disabled);
 /* Sets a new password (8-255 bytes, else TR_ERR_INVAL) and ends the user's
  * sessions. TR_ERR_NOTFOUND for an unknown user. */
 int  auth_user_passwd(struct auth *, const char *name, const char *pass);
+int  auth_user_passwd_pw(struct auth *, const char *name, const struct auth_pw *pw);
 /* {"users":[{"name","role","extension","created"}]} */
 int  auth_user_list(struct auth *, json_t **resp);
 /* Checks the password. 0 with *u and a new session (token, csrf: 65-byte

@@ -155,6 +155,7 @@ cmd_useradd(const struct vconf *c, int argc, char **argv)
 	};
 	const char *ext = "", *pwfile = NULL;
 	char pass[256], actor[32], detail[128];
+	struct auth_pw pw;
 	struct index *ix = NULL;
 	struct audit *au = NULL;
 	struct auth *a = NULL;
@@ -180,13 +181,15 @@ cmd_useradd(const struct vconf *c, int argc, char **argv)
 	open_audit(c, ix, k, &au);
 	if ((r = auth_open(index_db(ix), c, &a)) != 0)
 		fatal_fr(r, "opening the index");
-	/* never an unaudited account: the user and the row commit together */
-	if ((r = audit_begin(au)) != 0)
-		fatal_fr(r, "opening a transaction on the index");
-	r = auth_user_add(a, argv[optind], pass, role, ext);
+	/* the password is hashed first (0.1 s), then the user and the row
+	 * commit together: never an unaudited account */
+	r = auth_pw_make(pass, &pw);
 	sodium_memzero(pass, sizeof pass);
-	if (r != 0)
+	if (r == 0 && (r = audit_begin(au)) != 0)
+		fatal_fr(r, "opening a transaction on the index");
+	if (r == 0 && (r = auth_user_add_pw(a, argv[optind], &pw, role, ext)) != 0)
 		audit_abort(au);
+	auth_pw_clear(&pw);
 	if (r == TR_ERR_INVAL)
 		fatal_f("bad user: name [A-Za-z0-9._@+-], password 8-255 bytes, agents need --extension");
 	if (r != 0)
@@ -220,6 +223,7 @@ cmd_usermod(const struct vconf *c, int is_passwd, int argc, char **argv)
 	};
 	const char *pwfile = NULL, *user, *action;
 	char pass[256], actor[32];
+	struct auth_pw pw;
 	struct index *ix = NULL;
 	struct audit *au = NULL;
 	struct auth *a = NULL;
@@ -244,13 +248,18 @@ cmd_usermod(const struct vconf *c, int is_passwd, int argc, char **argv)
 	open_audit(c, ix, k, &au);
 	if ((r = auth_open(index_db(ix), c, &a)) != 0)
 		fatal_fr(r, "opening the index");
-	/* the change and its audit row commit together or not at all */
-	if ((r = audit_begin(au)) != 0)
-		fatal_fr(r, "opening a transaction on the index");
-	r = is_passwd ? auth_user_passwd(a, user, pass) : auth_user_disable(a, user, !enable);
+	/* the password is hashed first (0.1 s), then the change and its audit
+	 * row commit together or not at all */
+	r = is_passwd ? auth_pw_make(pass, &pw) : 0;
 	sodium_memzero(pass, sizeof pass);
-	if (r != 0)
-		audit_abort(au);
+	if (r == 0 && (r = audit_begin(au)) != 0)
+		fatal_fr(r, "opening a transaction on the index");
+	if (r == 0) {
+		r = is_passwd ? auth_user_passwd_pw(a, user, &pw) : auth_user_disable(a, user, !enable);
+		if (r != 0)
+			audit_abort(au);
+	}
+	auth_pw_clear(&pw);
 	if (r == TR_ERR_NOTFOUND)
 		fatal_f("no user %s", user);
 	if (r == TR_ERR_INVAL)

@@ -511,20 +511,25 @@ static void
 h_user_add(struct req *q)
 {
 	struct ipc_user *m = &q->m.user;
+	struct auth_pw pw;
 	char detail[128];
 	int r;
 
-	/* the account and its audit row commit together: never an unaudited
+	/* the password is hashed first (0.1 s, outside the write lock), then
+	 * the account and its audit row commit together: never an unaudited
 	 * account, not even after a crash in between */
-	if (audit_begin(q->s->au) != 0) {
-		sodium_memzero(m->pass, sizeof m->pass);
+	r = auth_pw_make(m->pass, &pw);
+	sodium_memzero(m->pass, sizeof m->pass);
+	if (r == 0 && audit_begin(q->s->au) != 0) {
+		auth_pw_clear(&pw);
 		reply_err(q, TR_ERR_SYS, 500, "the index is busy: user not added");
 		return;
 	}
-	r = auth_user_add(q->s->auth, m->user, m->pass, (enum ipc_role)m->role, m->extension);
-	sodium_memzero(m->pass, sizeof m->pass);
-	if (r != 0) {
+	if (r == 0 && (r = auth_user_add_pw(q->s->auth, m->user, &pw, (enum ipc_role)m->role,
+	                                    m->extension)) != 0)
 		audit_abort(q->s->au);
+	auth_pw_clear(&pw);
+	if (r != 0) {
 		if (r == TR_ERR_INVAL)
 			reply_err(q, r, 400, "bad user: name [A-Za-z0-9._@+-], role 1-4, password 8-255 bytes,"
 			          " agents need an extension");

@@ -10,6 +10,7 @@
 #include "err.h"
 #include "vconf.h"
 #include <jansson.h>
+#include <sodium.h>
 
 /* peer_uids = threatrec-webui 1001 ... (user names or numeric uids, blank
  * or comma separated; names are looked up when the config is read) */
@@ -163,11 +164,34 @@ vconf_uid_ok(const struct vconf *c, uid_t uid)
 	return false;
 }
 
+/* A setting as JSON text; bytes that are not UTF-8 (which JSON cannot
+ * hold) as "hex:..." so that every value, and every change of it, shows. */
+static json_t *
+vconf_jstr(const char *v)
+{
+	static const char hex[] = "0123456789abcdef";
+	char buf[2 * VCONF_PATH_MAX + 8];
+	size_t i, o = 0;
+	json_t *j = json_string(v);
+
+	if (j != NULL)
+		return j;
+	o = (size_t)snprintf(buf, sizeof buf, "hex:");
+	for (i = 0; v[i] != '\0' && o + 2 < sizeof buf; i++) {
+		buf[o++] = hex[(unsigned char)v[i] >> 4];
+		buf[o++] = hex[(unsigned char)v[i] & 15];
+	}
+	buf[o] = '\0';
+	return json_string(buf);
+}
+
 json_t *
 vconf_json(const struct vconf *c)
 {
 	json_t *j = json_object(), *uids = json_array();
-	char mode[8];
+	char mode[8], prog[VCONF_PATH_MAX], hex[2 * crypto_hash_sha256_BYTES + 1];
+	uint8_t h[crypto_hash_sha256_BYTES];
+	size_t n;
 	uint32_t i;
 
 	if (j == NULL || uids == NULL) {
@@ -177,14 +201,21 @@ vconf_json(const struct vconf *c)
 	}
 	for (i = 0; i < c->n_peer_uids && i < VCONF_UIDS_MAX; i++)
 		json_array_append_new(uids, json_integer((json_int_t)c->peer_uids[i]));
-	json_object_set_new(j, "ring", json_string(c->ring));
-	json_object_set_new(j, "storage", json_string(c->storage));
-	json_object_set_new(j, "socket", json_string(c->socket));
+	json_object_set_new(j, "ring", vconf_jstr(c->ring));
+	json_object_set_new(j, "storage", vconf_jstr(c->storage));
+	json_object_set_new(j, "socket", vconf_jstr(c->socket));
 	json_object_set_new(j, "peer_uids", uids);
 	snprintf(mode, sizeof mode, "0%03o", (unsigned)c->socket_mode & 07777u);
 	json_object_set_new(j, "socket_mode", json_string(mode));
 	json_object_set_new(j, "max_length_ns", json_integer((json_int_t)c->max_length_ns));
-	json_object_set_new(j, "notify_command", json_string(c->notify_command));
+	/* the program only, and a hash of the whole line: its arguments may
+	 * hold a token, and investigators and admins read the audit log */
+	n = strcspn(c->notify_command, " \t");
+	snprintf(prog, sizeof prog, "%.*s", (int)n, c->notify_command);
+	json_object_set_new(j, "notify_program", vconf_jstr(prog));
+	crypto_hash_sha256(h, (const uint8_t *)c->notify_command, strlen(c->notify_command));
+	sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+	json_object_set_new(j, "notify_command_sha256", json_string(hex));
 	json_object_set_new(j, "notify_timeout_ns", json_integer((json_int_t)c->notify_timeout_ns));
 	json_object_set_new(j, "grace_ns", json_integer((json_int_t)c->grace_ns));
 	json_object_set_new(j, "session_idle_ns", json_integer((json_int_t)c->session_idle_ns));
@@ -194,6 +225,6 @@ vconf_json(const struct vconf *c)
 	json_object_set_new(j, "tick_ns", json_integer((json_int_t)c->tick_ns));
 	json_object_set_new(j, "container_max", json_integer((json_int_t)c->container_max));
 	json_object_set_new(j, "syslog", json_boolean(c->use_syslog));
-	json_object_set_new(j, "authority_key", json_string(c->authority_key));
+	json_object_set_new(j, "authority_key", vconf_jstr(c->authority_key));
 	return j;
 }

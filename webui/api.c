@@ -300,6 +300,12 @@ static enum MHD_Result h_login(struct api_env *e, const struct api_req *rq)
 		          "255 bytes)");
 		goto out;
 	}
+	if (strpbrk(msg->user, "\t\n") != NULL) {
+		/* no account has one (names are [A-Za-z0-9._@+-]); it would only
+		 * carry a line break into the audit row */
+		ret = err(e, rq, 400, "a user name holds no tab or line break");
+		goto out;
+	}
 	snprintf(msg->remote, sizeof(msg->remote), "%s", rq->remote);
 	if (vault_call(e, rq, IPC_LOGIN, msg, sizeof(*msg), &rep, &ret) != 0)
 		goto out;

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,7 +33,6 @@
 #define FL_DESTS    32768u
 #define FL_CHUNK    65536u
 #define FL_REC_HDR  24u
-#define FL_SHM      ((size_t)1 << 30)
 
 struct fl_ent { uint32_t addr; uint16_t port; uint16_t used; uint32_t dest; };
 struct fl_dest { uint8_t *chunk; uint32_t used; };
@@ -55,6 +55,8 @@ int main(int argc, char **argv)
 	uint64_t n = 0, seqpos = 0, next_chunk = 0;
 	uint32_t ndest = 0;
 	uint8_t *shm;
+	size_t shm_len;
+	struct stat sb;
 	pcap_t *p;
 	FILE *f;
 	double s;
@@ -75,14 +77,25 @@ int main(int argc, char **argv)
 		fclose(f);
 		return 1;
 	}
-	snprintf(name, sizeof name, "/threatrec-floor-%d", (int)getpid());
-	if ((fd = shm_open(name, O_CREAT | O_EXCL | O_RDWR, 0600)) < 0 ||
-	    ftruncate(fd, (off_t)FL_SHM) != 0) {
-		perror("shm");
+	/* room for every packet of the file, half-empty chunks included, and
+	 * 4,096 destinations' last chunks: nothing is written over while the
+	 * loop runs */
+	if (stat(argv[2], &sb) != 0) {
+		perror(argv[2]);
 		return 1;
 	}
-	shm = mmap(NULL, FL_SHM, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
-	shm_unlink(name);
+	shm_len = (size_t)sb.st_size * 2 + ((size_t)256 << 20);
+	snprintf(name, sizeof name, "/threatrec-floor-%d", (int)getpid());
+	if ((fd = shm_open(name, O_CREAT | O_EXCL | O_RDWR, 0600)) < 0) {
+		perror("shm_open");
+		return 1;
+	}
+	shm_unlink(name);                  /* gone when we are, whatever happens */
+	if (ftruncate(fd, (off_t)shm_len) != 0) {
+		perror("ftruncate");
+		return 1;
+	}
+	shm = mmap(NULL, shm_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
 	close(fd);
 	if (shm == MAP_FAILED) {
 		perror("mmap");
@@ -115,14 +128,14 @@ int main(int argc, char **argv)
 		if (need > FL_CHUNK)
 			continue;
 		if (!percall) {
-			if (seqpos + need > FL_SHM)
+			if (seqpos + need > shm_len)
 				seqpos = 0;
 			w = shm + seqpos;
 			seqpos += need;
 		} else {
 			x = &fl_dests[fl_tab[b].dest];
 			if (x->chunk == NULL || x->used + need > FL_CHUNK) {
-				if (next_chunk + FL_CHUNK > FL_SHM)
+				if (next_chunk + FL_CHUNK > shm_len)
 					next_chunk = 0;
 				x->chunk = shm + next_chunk;
 				next_chunk += FL_CHUNK;
@@ -141,7 +154,7 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	printf("%llu %.3f %.0f\n", (unsigned long long)n, s, s > 0 ? (double)n / s : 0.0);
-	munmap(shm, FL_SHM);
+	munmap(shm, shm_len);
 	pcap_close(p);
 	return 0;
 }

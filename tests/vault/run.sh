@@ -380,6 +380,9 @@ assert starts[1]["config"]["notify_timeout_ns"] == 1000000000, starts[1]["config
 assert changes[0]["from"] == starts[1]["config_sha256"] and changes[0]["to"] == starts[0]["config_sha256"]
 assert changes[0]["from"] != changes[0]["to"] and len(changes[0]["to"]) == 64
 assert "authority_key_sha256" in starts[0]["config"]
+cfg = starts[0]["config"]
+assert "notify_command" not in cfg and cfg["notify_program"].endswith("/notify.sh"), cfg
+assert len(cfg["notify_command_sha256"]) == 64 and cfg["socket_mode"] == "0666", cfg
 seqs = [r["seq"] for r in rows if r["action"] in ("start", "config_change")]
 assert [r["action"] for r in rows if r["action"] in ("start", "config_change")][:2] == ["start", "config_change"], seqs
 PY

@@ -82,6 +82,9 @@ r = req("POST", "/api/login", {"username": "alice", "password": "wrong"})
 check("bad password is 401", r.status == 401 and not r.cookies, r.status)
 r = req("POST", "/api/login", raw=b"username=alice", headers={"Content-Type": "application/json"})
 check("non-JSON login body is 400", r.status == 400, r.status)
+r = req("POST", "/api/login", {"username": "x\nthreatrec audit row 9 login admin hash 00", "password": "whatever1"})
+check("a user name with a line break is 400 (never reaches the audit log)", r.status == 400 and not r.cookies,
+      r.status)
 # login CSRF: a cross-site form or text/plain fetch must not log the browser in
 pw = json.dumps({"username": "alice", "password": "pw-alice"}).encode()
 for ct in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
