@@ -1,4 +1,4 @@
-/* evidence.c - signed evidence package (ustar + minisign). minisign format:
+/* evidence.c - signed evidence package (ustar through libarchive + minisign). minisign format:
  * https://jedisct1.github.io/minisign/ (prehashed "ED" signatures: Ed25519
  * over BLAKE2b-512 of the file; global signature over sig || trusted comment).
  */
@@ -10,7 +10,10 @@
 #include <unistd.h>
 #include <sodium.h>
 #include <jansson.h>
+#include <archive.h>
+#include <archive_entry.h>
 #include "err.h"
+#include "log.h"
 #include "evidence.h"
 
 static void
@@ -82,52 +85,33 @@ out:
 	return out;
 }
 
+/* One regular file of the tar (libarchive, ustar: readable by every tar). */
 static int
-write_all(int fd, const void *p, size_t n)
+tar_put(struct archive *a, const char *name, const void *data, size_t len, time_t mtime)
 {
-	const uint8_t *b = p;
-	while (n > 0) {
-		ssize_t k = write(fd, b, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return TR_ERR_SYS;
-		b += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
+	struct archive_entry *e = archive_entry_new();
+	int r = TR_ERR_NOMEM;
 
-/* One ustar member: 512-byte header, data, zero padding to 512. */
-static int
-tar_put(int fd, const char *name, const void *data, size_t len, time_t mtime)
-{
-	static const uint8_t zero[512];
-	uint8_t h[512];
-	unsigned sum = 0;
-	size_t i;
-	int r;
-
-	memset(h, 0, sizeof h);
-	snprintf((char *)h, 100, "%s", name);
-	snprintf((char *)h + 100, 8, "%07o", 0444);
-	snprintf((char *)h + 108, 8, "%07o", 0);
-	snprintf((char *)h + 116, 8, "%07o", 0);
-	snprintf((char *)h + 124, 12, "%011llo", (unsigned long long)len);
-	snprintf((char *)h + 136, 12, "%011llo", (unsigned long long)mtime);
-	memset(h + 148, ' ', 8);
-	h[156] = '0';
-	memcpy(h + 257, "ustar", 6);
-	memcpy(h + 263, "00", 2);
-	snprintf((char *)h + 265, 32, "threatrec");
-	snprintf((char *)h + 297, 32, "threatrec");
-	for (i = 0; i < sizeof h; i++)
-		sum += h[i];
-	snprintf((char *)h + 148, 8, "%06o", sum);
-	h[155] = ' ';
-	if ((r = write_all(fd, h, sizeof h)) != 0 || (r = write_all(fd, data, len)) != 0)
-		return r;
-	return len % 512 ? write_all(fd, zero, 512 - len % 512) : 0;
+	if (e == NULL)
+		goto out;
+	archive_entry_set_pathname(e, name);
+	archive_entry_set_size(e, (la_int64_t)len);
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0444);
+	archive_entry_set_mtime(e, mtime, 0);
+	archive_entry_set_uname(e, "threatrec");
+	archive_entry_set_gname(e, "threatrec");
+	r = TR_ERR_SYS;
+	if (archive_write_header(a, e) != ARCHIVE_OK)
+		goto out;
+	if (len > 0 && archive_write_data(a, data, len) != (la_ssize_t)len)
+		goto out;
+	r = 0;
+out:
+	if (r != 0 && e != NULL)
+		log_err_f("evidence: %s: %s", name, archive_error_string(a) ? archive_error_string(a) : "?");
+	archive_entry_free(e);
+	return r;
 }
 
 static void
@@ -171,9 +155,10 @@ evidence_write(int fd, sqlite3 *db, const struct keys *k, const struct rec *rec,
                const uint8_t *wav, size_t wav_len, const uint8_t *pcap, size_t pcap_len,
                const char *exported_by)
 {
-	char wname[96], pname[96], wsha[65], psha[65], now_iso[32], tc[256];
+	char wname[96], pname[96], wsha[65], psha[65], now_iso[32], tc[256], sums[400];
 	char *manifest = NULL, *sig = NULL, *pub = NULL, *pubb64 = NULL;
 	json_t *m = NULL, *files = NULL;
+	struct archive *a = NULL;
 	time_t now = time(NULL);
 	int r = TR_ERR_NOMEM;
 
@@ -198,7 +183,8 @@ evidence_write(int fd, sqlite3 *db, const struct keys *k, const struct rec *rec,
 		"audit_chain", chain_json(db, rec->id),
 		"exported_by", exported_by,
 		"audit_public_key_ed25519", pubb64,
-		"verify", "minisign -Vm manifest.json -p minisign.pub; sha256sum -c (hashes above)");
+		"verify", "minisign -Vm manifest.json -p minisign.pub; sha256sum -c SHA256SUMS "
+		          "(the hashes of files[] above)");
 	files = NULL;
 	if (m == NULL || (manifest = json_dumps(m, JSON_INDENT(2) | JSON_SORT_KEYS)) == NULL)
 		goto out;
@@ -206,17 +192,25 @@ evidence_write(int fd, sqlite3 *db, const struct keys *k, const struct rec *rec,
 	if ((sig = evidence_minisign_sig(k, (const uint8_t *)manifest, strlen(manifest), tc)) == NULL ||
 	    (pub = evidence_minisign_pub(k)) == NULL)
 		goto out;
-	if ((r = tar_put(fd, "manifest.json", manifest, strlen(manifest), now)) != 0 ||
-	    (r = tar_put(fd, "manifest.json.minisig", sig, strlen(sig), now)) != 0 ||
-	    (r = tar_put(fd, "minisign.pub", pub, strlen(pub), now)) != 0 ||
-	    (r = tar_put(fd, wname, wav, wav_len, now)) != 0 ||
-	    (r = tar_put(fd, pname, pcap, pcap_len, now)) != 0)
+	snprintf(sums, sizeof sums, "%s  %s\n%s  %s\n", wsha, wname, psha, pname);
+	r = TR_ERR_NOMEM;
+	if ((a = archive_write_new()) == NULL)
 		goto out;
-	{
-		static const uint8_t end[1024];
-		r = write_all(fd, end, sizeof end);
+	r = TR_ERR_SYS;
+	if (archive_write_set_format_ustar(a) != ARCHIVE_OK || archive_write_open_fd(a, fd) != ARCHIVE_OK) {
+		log_err_f("evidence: %s", archive_error_string(a) ? archive_error_string(a) : "?");
+		goto out;
 	}
+	if ((r = tar_put(a, "manifest.json", manifest, strlen(manifest), now)) != 0 ||
+	    (r = tar_put(a, "manifest.json.minisig", sig, strlen(sig), now)) != 0 ||
+	    (r = tar_put(a, "minisign.pub", pub, strlen(pub), now)) != 0 ||
+	    (r = tar_put(a, "SHA256SUMS", sums, strlen(sums), now)) != 0 ||
+	    (r = tar_put(a, wname, wav, wav_len, now)) != 0 ||
+	    (r = tar_put(a, pname, pcap, pcap_len, now)) != 0)
+		goto out;
+	r = archive_write_close(a) == ARCHIVE_OK ? 0 : TR_ERR_SYS;
 out:
+	archive_write_free(a);
 	json_decref(files);
 	json_decref(m);
 	free(manifest);

@@ -506,6 +506,17 @@ recorder_stop(struct recorder *rc, const char *id, const char *by)
 	return 0;
 }
 
+bool
+recorder_stop_requested(const struct recorder *rc, const char *id)
+{
+	int i;
+
+	for (i = 0; i < RECORDER_JOBS_MAX; i++)
+		if (rc->jobs[i].used && strcmp(rc->jobs[i].r.id, id) == 0)
+			return rc->jobs[i].stop != 0;
+	return false;
+}
+
 static int
 resume_one(void *arg, const struct rec *r)
 {

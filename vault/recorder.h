@@ -49,6 +49,8 @@ void recorder_set_ring(struct recorder *, struct ring *);
 int  recorder_mark(struct recorder *, const struct recorder_mark_req *, struct rec *out, bool *existingp);
 /* Seals a live recording at the next tick. TR_ERR_NOTFOUND if not active. */
 int  recorder_stop(struct recorder *, const char *id, const char *by);
+/* Whether a stop was already asked for this live recording. */
+bool recorder_stop_requested(const struct recorder *, const char *id);
 /* Restarts the jobs of every 'recording' row (after a crash). */
 int  recorder_resume(struct recorder *);
 /* Copy-out, sealing, phone marks. Bounded work per call. */

@@ -327,6 +327,20 @@ h_mark(struct req *q)
 			reply_errc(q, r, "mark");
 		return;
 	}
+	if (existing) {
+		/* the same recording: the second marker and their note are kept
+		 * on the audit chain (the first mark's row stays the mark) */
+		json_t *d = json_pack("{s:s, s:s}", "call_id", m->call_id, "note", m->note);
+		char *t = d != NULL ? json_dumps(d, JSON_COMPACT) : NULL;
+		if (audit_append(q->s->au, q->u.name, "mark_again", out.id, t != NULL ? t : "") != 0) {
+			free(t);
+			json_decref(d);
+			reply_err(q, TR_ERR_SYS, 500, "the audit log cannot be written");
+			return;
+		}
+		free(t);
+		json_decref(d);
+	}
 	reply_json(q, json_pack("{s:s, s:s, s:b, s:s, s:s}", "recording", out.id, "state", out.state,
 	                        "existing", existing, "marked_by", out.marked_by, "how", out.how));
 }
@@ -362,6 +376,11 @@ h_stop(struct req *q)
 		reply_err(q, TR_ERR_EXISTS, 409, "recording %s is not live (state %s)", r.id, r.state);
 		return;
 	}
+	if (recorder_stop_requested(q->s->rc, r.id)) {
+		/* idempotent, as a mark is: one row for the stop that counted */
+		reply_json(q, json_pack("{s:b}", "existing", 1));
+		return;
+	}
 	if (audit_append(q->s->au, q->u.name, "stop_recording", r.id, "") != 0) {
 		reply_err(q, TR_ERR_SYS, 500, "the audit log cannot be written: not stopped");
 		return;
@@ -370,7 +389,7 @@ h_stop(struct req *q)
 		reply_err(q, rv, 409, "recording %s is not live (state %s)", r.id, r.state);
 		return;
 	}
-	reply_json(q, json_object());
+	reply_json(q, json_pack("{s:b}", "existing", 0));
 }
 
 static void

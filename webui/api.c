@@ -296,8 +296,8 @@ static enum MHD_Result h_login(struct api_env *e, const struct api_req *rq)
 	if (req_json_str(body, "username", false, msg->user, sizeof(msg->user)) != 0 ||
 	    msg->user[0] == '\0' ||
 	    req_json_str(body, "password", false, msg->pass, sizeof(msg->pass)) != 0) {
-		ret = err(e, rq, 400, "username and password are required (strings, at most 63 and "
-		          "255 bytes)");
+		ret = err(e, rq, 400, "username and password are required (text without control "
+		          "characters, at most 63 and 255 bytes)");
 		goto out;
 	}
 	if (strpbrk(msg->user, "\t\n") != NULL) {
@@ -466,7 +466,8 @@ static enum MHD_Result h_mark(struct api_env *e, const struct api_req *rq,
 		ret = err(e, rq, 503, "vault answered without a recording id");
 		goto out;
 	}
-	atomic_fetch_add(&e->marks, 1);
+	if (!json_is_true(json_object_get(rep.json, "existing")))
+		atomic_fetch_add(&e->marks, 1);      /* calls marked, not clicks */
 	live_mark_note(e->live, slot, gen, rec, s->user, msg->note);
 	out = json_deep_copy(rep.json);
 	if (out != NULL) {
@@ -885,10 +886,6 @@ enum MHD_Result api_dispatch(struct api_env *e, const struct api_req *rq)
 		ret = err(e, rq, 415, "a request body must be Content-Type: application/json");
 		goto out;
 	}
-	if (rq->body_len > 0 && !(rt->flags & ROUTE_F_BODY)) {
-		ret = err(e, rq, 400, "this request takes no body");
-		goto out;
-	}
 	if (rt->flags & ROUTE_F_SESSION) {
 		if (session_get(e, rq, rt->id, &s, &ret) != 0)
 			goto out;
@@ -900,6 +897,11 @@ enum MHD_Result api_dispatch(struct api_env *e, const struct api_req *rq)
 			ret = err(e, rq, 403, "missing or wrong X-CSRF-Token header");
 			goto out;
 		}
+	}
+	/* after who-may-do-this: a stranger learns 401/403, not our rules */
+	if (rq->body_len > 0 && !(rt->flags & ROUTE_F_BODY)) {
+		ret = err(e, rq, 400, "this request takes no body");
+		goto out;
 	}
 	switch (rt->id) {
 	case ROUTE_ASSET:        ret = h_asset(e, rq); break;

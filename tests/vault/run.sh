@@ -22,7 +22,7 @@ if [ ! -x "$VAULT" ] || [ ! -f "$B/libtr.a" ]; then
 fi
 T=$(mktemp -d /tmp/threatrec-vault-test.XXXXXX)
 RING="/threatrec-test-$$"
-LIBS="$(pkg-config --libs libpcap libosip2 sndfile libsodium sqlite3 libmicrohttpd jansson) -lpthread -lm"
+LIBS="$(pkg-config --libs libpcap libosip2 sndfile libsodium sqlite3 libmicrohttpd jansson libarchive) -lpthread -lm"
 CFL="-std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -I. -Icommon"
 [ -n "${SANITIZER:-}" ] && CFL="$CFL -fsanitize=$SANITIZER"
 case "$B" in *asan*) CFL="$CFL -fsanitize=address,undefined";; esac
@@ -137,6 +137,9 @@ check "agent marks own live call: accepted, state recording" bash -c "echo '$R1'
 check "mark word has PIN" [ "$(rf mark "$S1")" = 2 ]
 R1b=$("$C" "$S" mark "$SAM" "$S1" "$G1" c1@test "again")
 check "second mark (supervisor) is idempotent: same recording" bash -c "[ \"\$(echo '$R1b' | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[\"recording\"], d[\"existing\"])')\" = '$ID1 True' ]"
+check "the second marker and note are on the audit chain (mark_again)" bash -c "
+	'$C' '$S' audit '$ADM' mark_again | grep -q '\"actor\":\"sam\",\"action\":\"mark_again\",\"object\":\"$ID1\"' &&
+	'$C' '$S' audit '$ADM' mark_again | grep -q 'again'"
 check "other agent cannot mark it (403)" bash -c "'$C' '$S' mark '$BOB' '$S1' '$G1' c1@test | grep -q '^ERR 403'"
 check "investigator cannot mark (403)" bash -c "'$C' '$S' mark '$I' '$S1' '$G1' c1@test | grep -q '^ERR 403'"
 check "agent cannot list recordings (403)" bash -c "'$C' '$S' list '$A' | grep -q '^ERR 403'"
@@ -180,6 +183,9 @@ for f in m["files"]:
     assert hashlib.sha256(open(os.path.join(d, f["name"]), "rb").read()).hexdigest() == f["sha256"]
 assert os.path.exists(os.path.join(d, "manifest.json.minisig")) and os.path.exists(os.path.join(d, "minisign.pub"))
 PY
+check "evidence package: a standard tar (tar -t lists the six files) and sha256sum -c SHA256SUMS passes" bash -c "
+	[ \"\$(tar -tf '$T/ev.tar' | LC_ALL=C sort | tr '\n' ' ')\" = \"$ID1.pcap $ID1.wav SHA256SUMS manifest.json manifest.json.minisig minisign.pub \" ] &&
+	cd '$T/ev' && sha256sum -c SHA256SUMS >/dev/null"
 if command -v minisign >/dev/null; then
 	check "evidence manifest verifies with minisign" bash -c "cd '$T/ev' && minisign -Vm manifest.json -p minisign.pub >/dev/null"
 	check "a changed manifest fails minisign" bash -c "cd '$T/ev' && sed -i 's/threatrec-evidence-1/threatrec-evidence-2/' manifest.json && ! minisign -Vm manifest.json -p minisign.pub >/dev/null 2>&1"
@@ -229,14 +235,17 @@ check "agent of another extension: 404 as for an unknown id" bash -c "
 	[ \"\$('$C' '$S' stop '$BOB' '$ID5')\" = \"\$('$C' '$S' stop '$BOB' 20990101T000000Z-0000000000)\" ] &&
 	'$C' '$S' stop '$BOB' '$ID5' | grep -q '^ERR 404'"
 check "... the recording is still live" bash -c "'$C' '$S' get '$I' '$ID5' | grep -q '\"state\":\"recording\"'"
-check "supervisor stops a live recording" bash -c "'$C' '$S' stop '$SAM' '$ID5' | grep -q '{}'"
+check "supervisor stops a live recording" bash -c "'$C' '$S' stop '$SAM' '$ID5' | grep -q '\"existing\":false'"
+check "a second stop: idempotent, one stop_recording row" bash -c "
+	'$C' '$S' stop '$SAM' '$ID5' | grep -q '\"existing\":true' &&
+	[ \"\$('$C' '$S' audit '$ADM' stop_recording | grep -o '\"object\":\"$ID5\"' | wc -l)\" = 1 ]"
 check "stopped recording sealed while the call goes on" wait_state "$I" "$ID5" sealed
 check "the hanging notify_command was killed after notify_timeout and counted" eventually bash -c "'$C' '$S' status '$I' | grep -q '\"failed\":1'"
 cp "$T/notify.ok" "$T/notify.sh"
 read -r S8 G8 <<<"$(rf call c8@test 1001 2002 1001)"
 rf rtp "$S8" 20 >/dev/null
 ID8=$("$C" "$S" mark "$A" "$S8" "$G8" c8@test | jget '["recording"]')
-check "the agent who marked a recording may stop it" bash -c "'$C' '$S' stop '$A' '$ID8' | grep -q '{}'"
+check "the agent who marked a recording may stop it" bash -c "'$C' '$S' stop '$A' '$ID8' | grep -q '\"existing\":false'"
 
 # --- several clients: one stuck half-way through a frame blocks nobody ---
 python3 -c "import socket,time; s=socket.socket(socket.AF_UNIX); s.connect('$S'); s.send(b'1234567'); time.sleep(3)" &

@@ -82,6 +82,8 @@ r = req("POST", "/api/login", {"username": "alice", "password": "wrong"})
 check("bad password is 401", r.status == 401 and not r.cookies, r.status)
 r = req("POST", "/api/login", raw=b"username=alice", headers={"Content-Type": "application/json"})
 check("non-JSON login body is 400", r.status == 400, r.status)
+r = req("POST", "/api/recordings/R1/stop", {})
+check("a body on a bodiless route without a session: 401 first", r.status == 401, r.status)
 r = req("POST", "/api/login", {"username": "x\nthreatrec audit row 9 login admin hash 00", "password": "whatever1"})
 check("a user name with a line break is 400 (never reaches the audit log)", r.status == 400 and not r.cookies,
       r.status)

@@ -448,7 +448,7 @@
           ['Sniffer', r.writer_alive ? 'running' : 'not responding', r.writer_alive ? 'ok' : 'bad'],
           ['Packets', num(r.packets)], ['Bytes', num(r.bytes)],
           ['Stored packets', num(r.stored_packets)], ['Kernel drops', num(r.kernel_drops), r.kernel_drops ? 'bad' : ''],
-          ['Calls now', num(r.calls_active)], ['Calls total', num(r.calls_total)],
+          ['Calls in memory', num(r.calls_active)], ['Calls total', num(r.calls_total)],
           ['Capture clock', fmtTime(r.clock)]]));
         box.appendChild(card('Ring', [
           ['Fill', (100 * r.fill).toFixed(1) + ' %'], ['Chunks used', num(r.chunks_used) + ' / ' + num(r.chunks_total)],
