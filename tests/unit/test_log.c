@@ -52,26 +52,12 @@ static void
 test_line(void)
 {
 	char buf[512];
-	FILE *f;
-	int fd, saved;
-	size_t n;
 
 	TEST_START("a hostile Call-ID stays on one escaped line");
-	f = tmpfile();
-	ASSERT_TRUE(f != NULL);
-	fflush(stderr);
-	saved = dup(2);
-	fd = fileno(f);
-	ASSERT_TRUE(dup2(fd, 2) == 2);
+	test_stderr_begin();
 	log_init("test", LOG_LVL_INFO, 0);
 	log_info_f("call %s: mark requested by key code", "x\nthreatrec-vault: info: forged");
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	rewind(f);
-	n = fread(buf, 1, sizeof buf - 1, f);
-	buf[n] = '\0';
-	fclose(f);
+	test_stderr_end(buf, sizeof buf);
 	ASSERT_STR_EQ(buf, "test: info: test_line: call x\\x0athreatrec-vault: info: forged: "
 	              "mark requested by key code\n");
 	TEST_DONE();

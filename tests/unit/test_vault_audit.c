@@ -175,24 +175,13 @@ main(void)
 	TEST_START("the syslog anchor line escapes text from the network");
 	{
 		char buf[1024];
-		FILE *f = tmpfile();
-		int saved = dup(2);
-		size_t got;
 
-		ASSERT_TRUE(f != NULL);
-		fflush(stderr);
-		ASSERT_TRUE(dup2(fileno(f), 2) == 2);
+		test_stderr_begin();
 		openlog("test_vault_audit", LOG_PERROR, LOG_AUTH);   /* a copy of each line on stderr */
 		ASSERT_INT_EQ(audit_append(au, "x", "login_failed", "x\nthreatrec audit row 1 forged hash 00", ""), 0);
 		openlog(NULL, 0, LOG_USER);        /* LOG_PERROR off again */
 		closelog();
-		fflush(stderr);
-		dup2(saved, 2);
-		close(saved);
-		rewind(f);
-		got = fread(buf, 1, sizeof buf - 1, f);
-		buf[got] = '\0';
-		fclose(f);
+		test_stderr_end(buf, sizeof buf);
 		ASSERT_TRUE(strstr(buf, "login_failed x\\x0athreatrec audit row 1 forged hash 00 hash ") != NULL);
 		ASSERT_TRUE(strstr(buf, "\nthreatrec audit row 1 forged") == NULL);
 	}
