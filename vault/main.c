@@ -39,10 +39,11 @@ on_signal(int sig)
 }
 
 static void
-usage(void)
+usage_to(FILE *f, int code)
 {
-	fprintf(stderr,
-	    "usage: threatrec-vault init    -c CONF\n"
+	fprintf(f,
+	    "usage: threatrec-vault [-c CONF] [-s section.key=value ...] COMMAND ...\n"
+	    "       threatrec-vault init    -c CONF\n"
 	    "       threatrec-vault useradd -c CONF USER ROLE [--extension EXT] [--password-file FILE]\n"
 	    "                               (ROLE: agent supervisor investigator admin; password on stdin\n"
 	    "                                unless --password-file)\n"
@@ -52,18 +53,20 @@ usage(void)
 	    "       threatrec-vault run     -c CONF [-f] [-v]\n"
 	    "       threatrec-vault authority-keygen DIR\n"
 	    "       threatrec-vault decrypt KEYDIR vault|authority CONTAINER OUT.pcap\n"
-	    "                               (offline: writes the call's packets in plain form to OUT)\n");
-	exit(2);
+	    "                               (offline: writes the call's packets in plain form to OUT)\n"
+	    "options (before or right after COMMAND):\n"
+	    "  -c CONF              the configuration file (packaging/threatrec.conf documents it)\n"
+	    "  -s section.key=value override one setting, e.g. -s vault.storage=/srv/vault (repeatable)\n"
+	    "  -f                   run: stay in the foreground, log to stderr\n"
+	    "  -v                   debug logging\n"
+	    "  -h, --help           this text\n");
+	exit(code);
 }
 
 static void
-load_conf(const char *path, struct vconf *c)
+usage(void)
 {
-	char err[512];
-	if (path == NULL)
-		usage();
-	if (vconf_load(c, path, err, sizeof err) != 0)
-		fatal_f("%s", err);
+	usage_to(stderr, 2);
 }
 
 static void
@@ -479,49 +482,99 @@ cmd_decrypt(const char *dir, const char *name, const char *in, const char *out)
 	return 0;
 }
 
+/* The options every command shares, accepted before and right after the
+ * command: -c CONF, -s section.key=value, -f, -v. Stops at the first
+ * argument that is not one of them (getopt "+"). */
+struct vault_opts {
+	const char *conf;
+	const char *sets[32];
+	int nsets;
+	int foreground, verbose;
+};
+
+static void
+parse_common(int argc, char **argv, struct vault_opts *vo)
+{
+	int o;
+
+	optind = 1;
+	opterr = 1;
+	while ((o = getopt(argc, argv, "+c:s:fvh")) != -1) {
+		if (o == 'c') vo->conf = optarg;
+		else if (o == 's') {
+			if (vo->nsets == (int)(sizeof vo->sets / sizeof vo->sets[0]))
+				fatal_f("too many -s settings (at most %d)", vo->nsets);
+			vo->sets[vo->nsets++] = optarg;
+		} else if (o == 'f') vo->foreground = 1;
+		else if (o == 'v') vo->verbose = 1;
+		else if (o == 'h') usage_to(stdout, 0);
+		else usage();
+	}
+}
+
 int
 main(int argc, char **argv)
 {
-	const char *cmd, *conf = NULL;
+	struct vault_opts vo;
+	const char *cmd;
 	struct vconf c;
-	int foreground = 0, verbose = 0, o, sub_argc;
-	char **sub_argv;
+	int i, sub_argc, cmd_at;
+	char **sub_argv, err[512];
 
+	memset(&vo, 0, sizeof vo);
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0)
+			usage_to(stdout, 0);
 	if (argc < 2)
 		usage();
-	cmd = argv[1];
-	sub_argc = argc - 1;
-	sub_argv = argv + 1;
+	/* options before the command */
+	parse_common(argc, argv, &vo);
+	cmd_at = optind;
+	if (cmd_at >= argc)
+		usage();
+	cmd = argv[cmd_at];
+	sub_argc = argc - cmd_at;
+	sub_argv = argv + cmd_at;
 	umask(077);                  /* every file the vault makes is its own: keys, index, WAL */
 	if (sodium_init() < 0)
 		fatal_f("libsodium init failed");
 	log_init("threatrec-vault", LOG_LVL_INFO, 0);
-	if (strcmp(cmd, "authority-keygen") == 0 && argc == 3) {
-		int r = keys_create_authority(argv[2]);
+	if (strcmp(cmd, "authority-keygen") == 0 && sub_argc == 2 && vo.conf == NULL && vo.nsets == 0) {
+		int r = keys_create_authority(sub_argv[1]);
 		if (r != 0)
-			fatal_fr(r, "creating %s/authority.key", argv[2]);
-		printf("authority key pair written to %s (authority.pub goes into [vault] authority_key)\n", argv[2]);
+			fatal_fr(r, "creating %s/authority.key", sub_argv[1]);
+		printf("authority key pair written to %s (authority.pub goes into [vault] authority_key)\n",
+		    sub_argv[1]);
 		return 0;
 	}
-	if (strcmp(cmd, "decrypt") == 0 && argc == 6)
-		return cmd_decrypt(argv[2], argv[3], argv[4], argv[5]);
-	/* common options up to the first non-option; useradd parses the rest */
-	optind = 1;
-	while ((o = getopt(sub_argc, sub_argv, "+c:fv")) != -1) {
-		if (o == 'c') conf = optarg;
-		else if (o == 'f') foreground = 1;
-		else if (o == 'v') verbose = 1;
-		else usage();
+	if (strcmp(cmd, "decrypt") == 0 && sub_argc == 5 && vo.conf == NULL && vo.nsets == 0)
+		return cmd_decrypt(sub_argv[1], sub_argv[2], sub_argv[3], sub_argv[4]);
+	if (strcmp(cmd, "authority-keygen") == 0 || strcmp(cmd, "decrypt") == 0)
+		usage();
+	/* options right after the command; useradd/passwd/userdisable parse the rest */
+	parse_common(sub_argc, sub_argv, &vo);
+	if (vo.conf == NULL)
+		fatal_f("%s: no configuration file given (-c CONF)", cmd);
+	if (vconf_load(&c, vo.conf, err, sizeof err) != 0)
+		fatal_f("%s", err);
+	for (i = 0; i < vo.nsets; i++) {
+		char name[128];
+		const char *eq = strchr(vo.sets[i], '=');
+		if (eq == NULL || (size_t)(eq - vo.sets[i]) >= sizeof name)
+			fatal_f("-s %s: expected section.key=value", vo.sets[i]);
+		memcpy(name, vo.sets[i], (size_t)(eq - vo.sets[i]));
+		name[eq - vo.sets[i]] = '\0';
+		if (vconf_set(&c, name, eq + 1, err, sizeof err) != 0)
+			fatal_f("-s: %s", err);
 	}
-	load_conf(conf, &c);
-	log_init("threatrec-vault", verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO,
-	         strcmp(cmd, "run") == 0 && (!foreground || c.use_syslog));
-	if (strcmp(cmd, "init") == 0)
+	log_init("threatrec-vault", vo.verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO,
+	         strcmp(cmd, "run") == 0 && (!vo.foreground || c.use_syslog));
+	if (strcmp(cmd, "init") == 0 && optind == sub_argc)
 		return cmd_init(&c);
-	if (strcmp(cmd, "verify") == 0)
+	if (strcmp(cmd, "verify") == 0 && optind == sub_argc)
 		return cmd_verify(&c);
-	if (strcmp(cmd, "run") == 0)
-		return cmd_run(&c, foreground);
+	if (strcmp(cmd, "run") == 0 && optind == sub_argc)
+		return cmd_run(&c, vo.foreground);
 	if (strcmp(cmd, "useradd") == 0) {
 		sub_argv[optind - 1] = sub_argv[0];
 		return cmd_useradd(&c, sub_argc - optind + 1, sub_argv + optind - 1);

@@ -151,6 +151,12 @@ vconf_load(struct vconf *c, const char *path, char *err, size_t errlen)
 	return r;
 }
 
+int
+vconf_set(struct vconf *c, const char *name, const char *value, char *err, size_t errlen)
+{
+	return conf_set(vconf_keys, sizeof vconf_keys / sizeof vconf_keys[0], c, name, value, err, errlen);
+}
+
 bool
 vconf_uid_ok(const struct vconf *c, uid_t uid)
 {

@@ -480,6 +480,18 @@ db=sqlite3.connect(sys.argv[2]); db.execute('update recordings set sha256=?, siz
 "$VAULT" verify -c "$T/conf2" > "$T/v.out" 2>&1; rc=$?
 check "FINAL message cut off (index hash updated too): verify names it" bash -c "[ $rc -ne 0 ] && grep -q \"BAD container $F.*FINAL\" '$T/v.out'"
 
+# --- command line: options before or after the command, -s overrides ---
+check "options before the command: -c CONF verify passes" "$VAULT" -c "$T/conf" verify
+"$VAULT" -c "$T/conf" -s "vault.storage=$T/store2" verify > "$T/v.out" 2>&1; rc=$?
+check "-s vault.storage=... overrides the file (verify reads the tampered copy)" bash -c "[ $rc -ne 0 ] && grep -q \"BAD container\" '$T/v.out'"
+"$VAULT" verify -c "$T/conf" -s vault.no_such=1 > "$T/v.out" 2>&1; rc=$?
+check "-s with an unknown setting is refused naming it" bash -c "[ $rc -ne 0 ] && grep -q 'unknown setting \"vault.no_such\"' '$T/v.out'"
+"$VAULT" -s vault.tick=5h verify -c "$T/conf" > "$T/v.out" 2>&1; rc=$?
+check "-s with a value out of range is refused with the limit" bash -c "[ $rc -ne 0 ] && grep -q 'tick must be between 1ms and 10s' '$T/v.out'"
+"$VAULT" verify > "$T/v.out" 2>&1; rc=$?
+check "no -c: a clear error" bash -c "[ $rc -ne 0 ] && grep -q 'no configuration file given' '$T/v.out'"
+check "--help prints the usage on stdout and exits 0" bash -c "'$VAULT' --help 2>/dev/null | grep -q -- '-s section.key=value'"
+
 # --- config messages name limits in units ---
 printf '[vault]\nstorage = %s/store\nsession_idle = 0\n' "$T" > "$T/conf3"
 check "session_idle = 0: 'must be at least 1s'" bash -c "'$VAULT' verify -c '$T/conf3' 2>&1 | grep -q 'session_idle must be at least 1s'"
