@@ -21,6 +21,7 @@ tr_strerror(int r)
 	case TR_ERR_EXISTS:    return "already exists";
 	case TR_ERR_PROTO:     return "protocol violation";
 	case TR_ERR_GONE:      return "no longer in memory";
+	case TR_ERR_PENDING:   return "awaiting approval";
 	default:               return "unknown error";
 	}
 }

@@ -18,6 +18,7 @@
 #define TR_ERR_EXISTS   -13   /* already exists */
 #define TR_ERR_PROTO    -14   /* IPC protocol violation */
 #define TR_ERR_GONE     -15   /* the call is no longer in memory */
+#define TR_ERR_PENDING  -16   /* the account awaits a second admin's approval */
 #define TR_ERR_MAX_     -16
 
 /* Returns a static, human-readable text for a TR_ERR_* code. */

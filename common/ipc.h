@@ -34,6 +34,8 @@ enum ipc_type {
 	IPC_USER_ADD,         /* struct ipc_user -> OK {} */
 	IPC_USER_LIST,        /* struct ipc_token -> OK {"users":[...]} */
 	IPC_STATUS,           /* struct ipc_token -> OK {"vault":{...}} */
+	IPC_USER_APPROVE,     /* struct ipc_user (user only) -> OK {} : a second admin activates
+	                         an investigator or admin account another admin added */
 	IPC_REQ_MAX_,
 	/* replies */
 	IPC_R_OK = 100,

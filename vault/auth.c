@@ -114,8 +114,14 @@ auth_pw_clear(struct auth_pw *pw)
 }
 
 int
+auth_role_needs_approval(enum ipc_role role)
+{
+	return role == IPC_ROLE_INVESTIGATOR || role == IPC_ROLE_ADMIN;
+}
+
+int
 auth_user_add_pw(struct auth *a, const char *name, const struct auth_pw *pw, enum ipc_role role,
-                 const char *extension)
+                 const char *extension, const char *pending_by)
 {
 	sqlite3_stmt *st = NULL;
 	int r = TR_ERR_INVAL, rc;
@@ -126,15 +132,18 @@ auth_user_add_pw(struct auth *a, const char *name, const struct auth_pw *pw, enu
 		goto out;
 	if (role == IPC_ROLE_AGENT && extension[0] == '\0')
 		goto out;                /* an agent is bound to an extension */
+	if (pending_by == NULL)
+		pending_by = "";
 	r = TR_ERR_SYS;
-	if (sqlite3_prepare_v2(a->db, "INSERT INTO users (name, hash, role, extension, created)"
-	                       " VALUES (?,?,?,?,?)", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(a->db, "INSERT INTO users (name, hash, role, extension, created, pending_by)"
+	                       " VALUES (?,?,?,?,?,?)", -1, &st, NULL) != SQLITE_OK)
 		goto out;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, pw->hash, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int(st, 3, (int)role);
 	sqlite3_bind_text(st, 4, extension, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 5, index_now_ns() / NS);
+	sqlite3_bind_text(st, 6, pending_by, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_CONSTRAINT)
 		r = TR_ERR_EXISTS;
@@ -153,7 +162,7 @@ auth_user_add(struct auth *a, const char *name, const char *pass, enum ipc_role 
 	int r;
 
 	if ((r = auth_pw_make(pass, &pw)) == 0)
-		r = auth_user_add_pw(a, name, &pw, role, extension);
+		r = auth_user_add_pw(a, name, &pw, role, extension, "");
 	auth_pw_clear(&pw);
 	return r;
 }
@@ -167,17 +176,19 @@ auth_user_list(struct auth *a, json_t **resp)
 
 	if (arr == NULL)
 		return TR_ERR_NOMEM;
-	if (sqlite3_prepare_v2(a->db, "SELECT name, role, extension, created, disabled FROM users"
-	                       " ORDER BY name", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(a->db, "SELECT name, role, extension, created, disabled, pending_by"
+	                       " FROM users ORDER BY name", -1, &st, NULL) != SQLITE_OK)
 		goto out;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *pend = (const char *)sqlite3_column_text(st, 5);
 		char ts[32];
 		index_iso8601(sqlite3_column_int64(st, 3) * NS, ts);
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:b}",
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:b, s:s?}",
 			"name", (const char *)sqlite3_column_text(st, 0),
 			"role", auth_role_name((enum ipc_role)sqlite3_column_int(st, 1)),
 			"extension", (const char *)sqlite3_column_text(st, 2), "created", ts,
-			"disabled", sqlite3_column_int(st, 4)));
+			"disabled", sqlite3_column_int(st, 4),
+			"pending_by", pend != NULL && pend[0] != '\0' ? pend : NULL));
 	}
 	if (rc != SQLITE_DONE)
 		goto out;
@@ -331,6 +342,32 @@ auth_user_disable(struct auth *a, const char *name, int disabled)
 }
 
 int
+auth_user_approve(struct auth *a, const char *name, const char *approver, char *added_by)
+{
+	sqlite3_stmt *st = NULL;
+	int r = TR_ERR_SYS, rc;
+
+	added_by[0] = '\0';
+	if (sqlite3_prepare_v2(a->db, "SELECT pending_by FROM users WHERE name = ? AND pending_by != ''",
+	                       -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		r = TR_ERR_NOTFOUND;
+	if (rc != SQLITE_ROW)
+		goto out;
+	snprintf(added_by, 64, "%s", (const char *)sqlite3_column_text(st, 0));
+	r = TR_ERR_PERM;
+	if (strcmp(added_by, approver) == 0)
+		goto out;                /* the second admin must be a different one */
+	r = user_update(a, "UPDATE users SET pending_by = '' WHERE name = ?1", name, NULL);
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
 auth_user_passwd_pw(struct auth *a, const char *name, const struct auth_pw *pw)
 {
 	int r = TR_ERR_INVAL;
@@ -379,7 +416,7 @@ auth_login(struct auth *a, const char *user, const char *pass, const char *remot
 	char hash[crypto_pwhash_STRBYTES] = "", th[AUTH_HEX_LEN + 1];
 	uint8_t rnd[32];
 	int64_t now = index_now_ns(), w1, w2;
-	int found = 0, ok, r = TR_ERR_SYS, rc;
+	int found = 0, pending = 0, ok, r = TR_ERR_SYS, rc;
 
 	*retry_sp = 0;
 	w1 = th_wait(a, th_find(a, "u", user, false), now);
@@ -391,8 +428,8 @@ auth_login(struct auth *a, const char *user, const char *pass, const char *remot
 		goto out;
 	}
 	memset(u, 0, sizeof *u);
-	if (sqlite3_prepare_v2(a->db, "SELECT name, hash, role, extension FROM users WHERE name = ?"
-	                       " AND disabled = 0", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(a->db, "SELECT name, hash, role, extension, pending_by != '' FROM users"
+	                       " WHERE name = ? AND disabled = 0", -1, &st, NULL) != SQLITE_OK)
 		goto out;
 	sqlite3_bind_text(st, 1, user, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(st);
@@ -402,6 +439,7 @@ auth_login(struct auth *a, const char *user, const char *pass, const char *remot
 		snprintf(hash, sizeof hash, "%s", (const char *)sqlite3_column_text(st, 1));
 		u->role = (enum ipc_role)sqlite3_column_int(st, 2);
 		snprintf(u->extension, sizeof u->extension, "%s", (const char *)sqlite3_column_text(st, 3));
+		pending = sqlite3_column_int(st, 4);
 	} else if (rc != SQLITE_DONE) {
 		goto out;
 	}
@@ -416,6 +454,11 @@ auth_login(struct auth *a, const char *user, const char *pass, const char *remot
 	}
 	th_reset(a, "u", user);
 	th_reset(a, "r", remote);
+	if (pending) {
+		/* said only to whoever knows the password */
+		r = TR_ERR_PENDING;
+		goto out;
+	}
 	randombytes_buf(rnd, sizeof rnd);
 	sodium_bin2hex(token, AUTH_HEX_LEN + 1, rnd, sizeof rnd);
 	randombytes_buf(rnd, sizeof rnd);
@@ -467,7 +510,8 @@ auth_session(struct auth *a, const char *token, struct auth_user *u, char *csrf)
 	r = TR_ERR_SYS;
 	if (sqlite3_prepare_v2(a->db, "SELECT s.created, s.last_seen, s.csrf, u.name, u.role, u.extension"
 	                       " FROM sessions s JOIN users u ON u.name = s.user"
-	                       " WHERE s.token_hash = ? AND u.disabled = 0", -1, &st, NULL) != SQLITE_OK)
+	                       " WHERE s.token_hash = ? AND u.disabled = 0 AND u.pending_by = ''", -1, &st,
+	                       NULL) != SQLITE_OK)
 		goto out;
 	sqlite3_bind_text(st, 1, th, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(st);

@@ -38,11 +38,22 @@ struct auth_pw {
 int  auth_pw_make(const char *pass, struct auth_pw *out);
 void auth_pw_clear(struct auth_pw *);
 
-/* Adds a user; TR_ERR_EXISTS, TR_ERR_INVAL (bad name/role/extension, short password). */
+/* Adds a user; TR_ERR_EXISTS, TR_ERR_INVAL (bad name/role/extension, short password).
+ * pending_by: "" for an active account, else the admin who added it: the
+ * account cannot log in until another admin approves it (auth_user_approve). */
 int  auth_user_add(struct auth *, const char *name, const char *pass, enum ipc_role role,
                    const char *extension);
 int  auth_user_add_pw(struct auth *, const char *name, const struct auth_pw *pw, enum ipc_role role,
-                      const char *extension);
+                      const char *extension, const char *pending_by);
+/* Whether an account of this role added by an admin through the web UI
+ * waits for a second admin (investigators reach recordings; admins add
+ * accounts and approve them). */
+int  auth_role_needs_approval(enum ipc_role role);
+/* Activates an account awaiting approval. approver "" = the machine's
+ * operator (command line). TR_ERR_NOTFOUND: no such account awaiting
+ * approval; TR_ERR_PERM: approver is the admin who added it. *added_by
+ * (64 bytes) gets that admin's name. */
+int  auth_user_approve(struct auth *, const char *name, const char *approver, char *added_by);
 /* Removes a user row (undo of an add whose audit row failed). TR_ERR_NOTFOUND. */
 int  auth_user_del(struct auth *, const char *name);
 /* Disables (1) or enables (0) a user; disabling ends their sessions.
@@ -55,7 +66,8 @@ int  auth_user_passwd_pw(struct auth *, const char *name, const struct auth_pw *
 /* {"users":[{"name","role","extension","created"}]} */
 int  auth_user_list(struct auth *, json_t **resp);
 /* Checks the password. 0 with *u and a new session (token, csrf: 65-byte
- * buffers), TR_ERR_PERM (bad user or password), TR_ERR_LIMIT (throttled;
+ * buffers), TR_ERR_PERM (bad user or password), TR_ERR_PENDING (right
+ * password, account awaiting approval), TR_ERR_LIMIT (throttled;
  * *retry_sp = seconds to wait). */
 int  auth_login(struct auth *, const char *user, const char *pass, const char *remote,
                 struct auth_user *u, char *token, char *csrf, int64_t *retry_sp);

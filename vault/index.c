@@ -27,7 +27,8 @@ static const char index_schema[] =
 	"CREATE INDEX IF NOT EXISTS recordings_start ON recordings(start);"
 	"CREATE TABLE IF NOT EXISTS users ("
 	" name TEXT PRIMARY KEY, hash TEXT NOT NULL, role INTEGER NOT NULL,"
-	" extension TEXT NOT NULL DEFAULT '', created INTEGER, disabled INTEGER NOT NULL DEFAULT 0);"
+	" extension TEXT NOT NULL DEFAULT '', created INTEGER, disabled INTEGER NOT NULL DEFAULT 0,"
+	" pending_by TEXT NOT NULL DEFAULT '');"
 	"CREATE TABLE IF NOT EXISTS sessions ("
 	" token_hash TEXT PRIMARY KEY, user TEXT NOT NULL, csrf TEXT NOT NULL,"
 	" created INTEGER NOT NULL, last_seen INTEGER NOT NULL, remote TEXT);"
@@ -83,6 +84,11 @@ index_open(const char *path, struct index **ixp)
 	}
 	sqlite3_busy_timeout(ix->db, 5000);
 	if ((r = index_exec(ix, index_schema)) != 0)
+		goto out;
+	/* an index made before accounts could await approval: add the column
+	 * (every existing account stays active) */
+	if (sqlite3_exec(ix->db, "SELECT pending_by FROM users LIMIT 0", NULL, NULL, NULL) != SQLITE_OK &&
+	    (r = index_exec(ix, "ALTER TABLE users ADD COLUMN pending_by TEXT NOT NULL DEFAULT ''")) != 0)
 		goto out;
 	*ixp = ix;
 	ix = NULL;

@@ -49,6 +49,8 @@ usage_to(FILE *f, int code)
 	    "                                unless --password-file)\n"
 	    "       threatrec-vault userdisable -c CONF USER [--enable]\n"
 	    "       threatrec-vault passwd  -c CONF USER [--password-file FILE]   (password on stdin)\n"
+	    "       threatrec-vault userapprove -c CONF USER   (activates an account added in the web UI\n"
+	    "                               that awaits a second admin)\n"
 	    "       threatrec-vault verify  -c CONF\n"
 	    "       threatrec-vault run     -c CONF [-f] [-v]\n"
 	    "       threatrec-vault authority-keygen DIR\n"
@@ -190,7 +192,7 @@ cmd_useradd(const struct vconf *c, int argc, char **argv)
 	sodium_memzero(pass, sizeof pass);
 	if (r == 0 && (r = audit_begin(au)) != 0)
 		fatal_fr(r, "opening a transaction on the index");
-	if (r == 0 && (r = auth_user_add_pw(a, argv[optind], &pw, role, ext)) != 0)
+	if (r == 0 && (r = auth_user_add_pw(a, argv[optind], &pw, role, ext, "")) != 0)
 		audit_abort(au);
 	auth_pw_clear(&pw);
 	if (r == TR_ERR_INVAL)
@@ -213,12 +215,14 @@ cmd_useradd(const struct vconf *c, int argc, char **argv)
 	return 0;
 }
 
-/* userdisable USER [--enable] / passwd USER [--password-file F]: the change
+/* userdisable USER [--enable] / passwd USER [--password-file F] / userapprove USER: the change
  * and its audit row in one transaction; if the row cannot be written the
  * change is rolled back and the command fails. */
 static int
-cmd_usermod(const struct vconf *c, int is_passwd, int argc, char **argv)
+cmd_usermod(const struct vconf *c, const char *cmd, int argc, char **argv)
 {
+	int is_passwd = strcmp(cmd, "passwd") == 0, is_approve = strcmp(cmd, "userapprove") == 0;
+	char added_by[64] = "", detail[128] = "";
 	static const struct option opts[] = {
 		{ "enable", no_argument, NULL, 'E' },
 		{ "password-file", required_argument, NULL, 'p' },
@@ -235,14 +239,14 @@ cmd_usermod(const struct vconf *c, int is_passwd, int argc, char **argv)
 
 	optind = 0;
 	while ((o = getopt_long(argc, argv, "p:", opts, NULL)) != -1) {
-		if (o == 'E' && !is_passwd) enable = 1;
+		if (o == 'E' && !is_passwd && !is_approve) enable = 1;
 		else if (o == 'p' && is_passwd) pwfile = optarg;
 		else usage();
 	}
 	if (argc - optind != 1)
 		usage();
 	user = argv[optind];
-	action = is_passwd ? "passwd" : enable ? "user_enable" : "user_disable";
+	action = is_passwd ? "passwd" : is_approve ? "user_approve" : enable ? "user_enable" : "user_disable";
 	if (is_passwd && read_password(pwfile, pass, sizeof pass) != 0)
 		fatal_f("no password given (stdin or --password-file)");
 	if ((r = keys_load(c->storage, &k)) != 0)
@@ -258,25 +262,31 @@ cmd_usermod(const struct vconf *c, int is_passwd, int argc, char **argv)
 	if (r == 0 && (r = audit_begin(au)) != 0)
 		fatal_fr(r, "opening a transaction on the index");
 	if (r == 0) {
-		r = is_passwd ? auth_user_passwd_pw(a, user, &pw) : auth_user_disable(a, user, !enable);
+		r = is_passwd ? auth_user_passwd_pw(a, user, &pw) :
+		    is_approve ? auth_user_approve(a, user, "", added_by) : auth_user_disable(a, user, !enable);
 		if (r != 0)
 			audit_abort(au);
 	}
 	auth_pw_clear(&pw);
 	if (r == TR_ERR_NOTFOUND)
-		fatal_f("no user %s", user);
+		fatal_f(is_approve ? "no user %s awaits approval" : "no user %s", user);
 	if (r == TR_ERR_INVAL)
 		fatal_f("the password must be 8-255 bytes");
 	if (r != 0)
 		fatal_fr(r, "%s %s", action, user);
 	snprintf(actor, sizeof actor, "cli uid %u", (unsigned)getuid());
-	if ((r = audit_append(au, actor, action, user, is_passwd ? "{\"sessions\":\"ended\"}" : "")) != 0) {
+	if (is_passwd)
+		snprintf(detail, sizeof detail, "{\"sessions\":\"ended\"}");
+	else if (is_approve)             /* added_by: a user name, [A-Za-z0-9._@+-] */
+		snprintf(detail, sizeof detail, "{\"added_by\":\"%.63s\"}", added_by);
+	if ((r = audit_append(au, actor, action, user, detail)) != 0) {
 		audit_abort(au);
 		fatal_fr(r, "writing the audit row; %s of %s not done", action, user);
 	}
 	if ((r = audit_commit(au)) != 0)
 		fatal_fr(r, "committing; %s of %s not done", action, user);
 	printf(is_passwd ? "password of %s changed; their sessions ended\n" :
+	       is_approve ? "user %s approved: the account can log in\n" :
 	       enable ? "user %s enabled\n" : "user %s disabled; their sessions ended\n", user);
 	auth_close(a);
 	audit_close(au);
@@ -579,9 +589,9 @@ main(int argc, char **argv)
 		sub_argv[optind - 1] = sub_argv[0];
 		return cmd_useradd(&c, sub_argc - optind + 1, sub_argv + optind - 1);
 	}
-	if (strcmp(cmd, "userdisable") == 0 || strcmp(cmd, "passwd") == 0) {
+	if (strcmp(cmd, "userdisable") == 0 || strcmp(cmd, "passwd") == 0 || strcmp(cmd, "userapprove") == 0) {
 		sub_argv[optind - 1] = sub_argv[0];
-		return cmd_usermod(&c, strcmp(cmd, "passwd") == 0, sub_argc - optind + 1, sub_argv + optind - 1);
+		return cmd_usermod(&c, cmd, sub_argc - optind + 1, sub_argv + optind - 1);
 	}
 	usage();
 	return 2;

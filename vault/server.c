@@ -100,7 +100,7 @@ typedef void (*handler_fn)(struct req *);
 static void h_login(struct req *), h_session(struct req *), h_logout(struct req *),
 	h_mark(struct req *), h_stop(struct req *), h_rec_list(struct req *), h_rec_get(struct req *),
 	h_export(struct req *), h_audit(struct req *), h_user_add(struct req *),
-	h_user_list(struct req *), h_status(struct req *);
+	h_user_list(struct req *), h_status(struct req *), h_user_approve(struct req *);
 
 struct server_rule {
 	uint32_t type;
@@ -124,6 +124,7 @@ static const struct server_rule server_rules[] = {
 	{ IPC_USER_ADD,   sizeof(struct ipc_user),   ROLE(IPC_ROLE_ADMIN), h_user_add },
 	{ IPC_USER_LIST,  sizeof(struct ipc_token),  ROLE(IPC_ROLE_ADMIN), h_user_list },
 	{ IPC_STATUS,     sizeof(struct ipc_token),  ROLES_ANY, h_status },
+	{ IPC_USER_APPROVE, sizeof(struct ipc_user), ROLE(IPC_ROLE_ADMIN), h_user_approve },
 };
 
 /* ------------------------------------------------------------ replies */
@@ -260,6 +261,13 @@ h_login(struct req *q)
 		goto out;
 	}
 	detail = detail_dump(json_pack("{s:s}", "remote", m->remote));
+	if (r == TR_ERR_PENDING) {
+		free(detail);
+		detail = detail_dump(json_pack("{s:s, s:s}", "remote", m->remote, "reason", "awaiting approval"));
+		audit_append(q->s->au, m->user, "login_failed", m->user, detail);
+		reply_err(q, r, 403, "this account awaits approval by a second admin");
+		goto out;
+	}
 	if (r != 0) {
 		audit_append(q->s->au, m->user, "login_failed", m->user, detail);
 		reply_err(q, r == TR_ERR_PERM ? TR_ERR_PERM : r, r == TR_ERR_PERM ? 401 : 500,
@@ -531,7 +539,10 @@ h_user_add(struct req *q)
 {
 	struct ipc_user *m = &q->m.user;
 	struct auth_pw pw;
-	char detail[128];
+	char *detail = NULL;
+	/* two-person rule: an investigator (reaches recordings) or admin (adds
+	 * and approves accounts) added here waits for a second admin */
+	int pending = auth_role_needs_approval((enum ipc_role)m->role);
 	int r;
 
 	/* the password is hashed first (0.1 s, outside the write lock), then
@@ -545,7 +556,7 @@ h_user_add(struct req *q)
 		return;
 	}
 	if (r == 0 && (r = auth_user_add_pw(q->s->auth, m->user, &pw, (enum ipc_role)m->role,
-	                                    m->extension)) != 0)
+	                                    m->extension, pending ? q->u.name : "")) != 0)
 		audit_abort(q->s->au);
 	auth_pw_clear(&pw);
 	if (r != 0) {
@@ -556,18 +567,59 @@ h_user_add(struct req *q)
 			reply_errc(q, r, "user");
 		return;
 	}
-	snprintf(detail, sizeof detail, "{\"role\":\"%s\",\"extension\":\"%.31s\"}",
-	         auth_role_name((enum ipc_role)m->role), m->extension);
-	if (audit_append(q->s->au, q->u.name, "user_add", m->user, detail) != 0) {
+	detail = detail_dump(json_pack("{s:s, s:s, s:b}", "role", auth_role_name((enum ipc_role)m->role),
+	                               "extension", m->extension, "awaiting_approval", pending));
+	if (detail == NULL || audit_append(q->s->au, q->u.name, "user_add", m->user, detail) != 0) {
 		audit_abort(q->s->au);
 		reply_err(q, TR_ERR_SYS, 500, "the audit log cannot be written: user not added");
-		return;
+		goto out;
 	}
 	if (audit_commit(q->s->au) != 0) {
 		reply_err(q, TR_ERR_SYS, 500, "the index cannot be written: user not added");
+		goto out;
+	}
+	reply_json(q, json_pack("{s:b}", "awaiting_approval", pending));
+out:
+	free(detail);
+}
+
+/* A second admin activates an account another admin added (two-person
+ * rule); the change and its audit row commit together. */
+static void
+h_user_approve(struct req *q)
+{
+	struct ipc_user *m = &q->m.user;
+	char added_by[64], *detail = NULL;
+	int r;
+
+	sodium_memzero(m->pass, sizeof m->pass);
+	if (audit_begin(q->s->au) != 0) {
+		reply_err(q, TR_ERR_SYS, 500, "the index is busy: account not approved");
 		return;
 	}
+	if ((r = auth_user_approve(q->s->auth, m->user, q->u.name, added_by)) != 0) {
+		audit_abort(q->s->au);
+		if (r == TR_ERR_PERM)
+			reply_err(q, r, 403, "an account needs a second admin: the one who added it cannot approve it");
+		else if (r == TR_ERR_NOTFOUND)
+			reply_err(q, r, 404, "no account of that name awaits approval");
+		else
+			reply_errc(q, r, "user");
+		return;
+	}
+	detail = detail_dump(json_pack("{s:s}", "added_by", added_by));
+	if (detail == NULL || audit_append(q->s->au, q->u.name, "user_approve", m->user, detail) != 0) {
+		audit_abort(q->s->au);
+		reply_err(q, TR_ERR_SYS, 500, "the audit log cannot be written: account not approved");
+		goto out;
+	}
+	if (audit_commit(q->s->au) != 0) {
+		reply_err(q, TR_ERR_SYS, 500, "the index cannot be written: account not approved");
+		goto out;
+	}
 	reply_json(q, json_object());
+out:
+	free(detail);
 }
 
 static void

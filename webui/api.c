@@ -716,6 +716,29 @@ out:
 	return ret;
 }
 
+/* A second admin approves an account another admin added (the vault
+ * enforces the two-person rule and audits it). */
+static enum MHD_Result h_user_approve(struct api_env *e, const struct api_req *rq,
+                                      const struct api_session *s, const char *user)
+{
+	struct ipc_client_reply rep;
+	struct ipc_user m;
+	enum MHD_Result ret = MHD_NO;
+	size_t n = strlen(user);
+
+	if (n == 0 || n >= sizeof(m.user) ||
+	    strspn(user, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._@+-") != n)
+		return err(e, rq, 400, "bad user name");
+	memset(&m, 0, sizeof(m));
+	token_msg(s, rq, &m.t);
+	memcpy(m.user, user, n);
+	ipc_client_reply_init(&rep);
+	if (vault_call(e, rq, IPC_USER_APPROVE, &m, sizeof(m), &rep, &ret) == 0)
+		ret = ok_json(e, rq, 200, rep.json);
+	ipc_client_reply_clear(&rep);
+	return ret;
+}
+
 static enum MHD_Result h_status(struct api_env *e, const struct api_req *rq,
                                 const struct api_session *s)
 {
@@ -926,6 +949,7 @@ enum MHD_Result api_dispatch(struct api_env *e, const struct api_req *rq)
 	case ROUTE_STATUS:       ret = h_status(e, rq, &s); break;
 	case ROUTE_USERS:        ret = h_users(e, rq, &s); break;
 	case ROUTE_USER_ADD:     ret = h_user_add(e, rq, &s); break;
+	case ROUTE_USER_APPROVE: ret = h_user_approve(e, rq, &s, m.param); break;
 	case ROUTE_METRICS:      ret = h_metrics(e, rq); break;
 	case ROUTE_NONE:
 	default:                 ret = err(e, rq, 404, "no such resource"); break;

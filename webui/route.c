@@ -40,6 +40,7 @@ static const struct route route_tab[] = {
 	  ROUTE_R_SUPERVISOR | ROUTE_R_ADMIN, A | S },
 	{ "GET",  "/api/users",                     ROUTE_USERS,     ROUTE_R_ADMIN, A | S },
 	{ "POST", "/api/users",                     ROUTE_USER_ADD,  ROUTE_R_ADMIN, A | S | C | B },
+	{ "POST", "/api/users/{}/approve",          ROUTE_USER_APPROVE, ROUTE_R_ADMIN, A | S | C },
 	{ "GET",  "/metrics",                       ROUTE_METRICS,   0, 0 },
 };
 

@@ -186,6 +186,45 @@ async function main() {
     const fits = await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
     check(fits, 'the audit page fits the window (long details wrap)');
     await screenshot(page, 'audit');
+    await logout(page);
+
+    // 5. two-person rule: an investigator account an admin adds in the
+    // browser cannot log in until a second admin approves it there
+    const newInv = ['inv9', 'inv9-long-password'];
+    await login(page, creds('TR_ADM1'));
+    await page.goto(URL + '/#/users');
+    await page.locator('#users-body tr').first().waitFor({ timeout: 10000 });
+    await page.fill('#new-username', newInv[0]);
+    await page.fill('#new-password', newInv[1]);
+    await page.selectOption('#new-role', 'investigator');
+    await page.click('#user-add-button');
+    const invRow = page.locator('#users-body tr[data-user="inv9"]');
+    await invRow.waitFor({ timeout: 10000 });
+    check(/awaiting approval \(added by adm1\)/.test(await invRow.innerText()),
+      'the added investigator shows "awaiting approval (added by adm1)"', await invRow.innerText());
+    check(await invRow.locator('[data-testid="approve-button"]').count() === 0,
+      'the admin who added it gets no Approve button');
+    await screenshot(page, 'users-pending');
+    await logout(page);
+    await page.fill('#username', newInv[0]);
+    await page.fill('#password', newInv[1]);
+    await page.click('#login-button');
+    await page.locator('#login-error').filter({ hasText: 'approval' }).waitFor({ timeout: 10000 })
+      .catch(() => {});
+    check(/awaits approval by a second admin/.test(await page.locator('#login-error').innerText()),
+      'the waiting account cannot log in and is told why', await page.locator('#login-error').innerText());
+    await login(page, creds('TR_ADM2'));
+    await page.goto(URL + '/#/users');
+    await invRow.waitFor({ timeout: 10000 });
+    await invRow.locator('[data-testid="approve-button"]').click();
+    await invRow.locator('[data-testid="user-state"]').filter({ hasText: /^active$/ }).waitFor({ timeout: 10000 })
+      .catch(() => {});
+    check((await invRow.locator('[data-testid="user-state"]').innerText()).trim() === 'active',
+      'a second admin clicks Approve and the account is active');
+    await logout(page);
+    await login(page, newInv);
+    check(await page.locator('#nav-recordings').isVisible(), 'the approved investigator logs in and sees Recordings');
+    await logout(page);
     check(consoleErrors.length === 0, 'no JavaScript errors on the pages', consoleErrors.join('; '));
   } catch (e) {
     check(false, 'the browser run went to the end', e.message.split('\n')[0]);

@@ -54,6 +54,8 @@ bash tests/e2e/stack.sh "$st" init || fail_setup "vault init"
 pw_agent=$(bash tests/e2e/stack.sh "$st" user agent1 agent 1000) || fail_setup "useradd agent1"
 pw_super=$(bash tests/e2e/stack.sh "$st" user super1 supervisor) || fail_setup "useradd super1"
 pw_inv=$(bash tests/e2e/stack.sh "$st" user inv1 investigator) || fail_setup "useradd inv1"
+pw_adm1=$(bash tests/e2e/stack.sh "$st" user adm1 admin) || fail_setup "useradd adm1"
+pw_adm2=$(bash tests/e2e/stack.sh "$st" user adm2 admin) || fail_setup "useradd adm2"
 bash tests/e2e/stack.sh "$st" vault || fail_setup "vault"
 bash tests/e2e/stack.sh "$st" webui || fail_setup "webui"
 . "$st/stack.env"
@@ -63,7 +65,8 @@ echo "browser: screenshots in $out"
 # calls are live while the agent looks at the page
 export TR_URL="$ST_URL" TR_STACK="$st" TR_PCAP="$tmp/calls.pcap" TR_OUT="$out" \
 	TR_CHROMIUM="$chromium" TR_PROFILE="$tmp/profile" TR_TOP="$top" \
-	TR_AGENT="agent1:$pw_agent" TR_SUPER="super1:$pw_super" TR_INV="inv1:$pw_inv"
+	TR_AGENT="agent1:$pw_agent" TR_SUPER="super1:$pw_super" TR_INV="inv1:$pw_inv" \
+	TR_ADM1="adm1:$pw_adm1" TR_ADM2="adm2:$pw_adm2"
 node tests/browser/mark-and-replay.mjs
 rc=$?
 live_png=$(ls "$out"/*-supervisor-live.png 2>/dev/null | head -n 1)

@@ -74,6 +74,60 @@ main(void)
 	ASSERT_INT_EQ(auth_session(a, tok, &u, csrf2), TR_ERR_PERM);
 	TEST_DONE();
 
+	TEST_START("two-person rule: an account another admin added waits for a second admin");
+	{
+		struct auth_pw pw;
+		char by[64];
+		json_t *list = NULL;
+
+		ASSERT_INT_EQ(auth_role_needs_approval(IPC_ROLE_INVESTIGATOR), 1);
+		ASSERT_INT_EQ(auth_role_needs_approval(IPC_ROLE_ADMIN), 1);
+		ASSERT_INT_EQ(auth_role_needs_approval(IPC_ROLE_AGENT), 0);
+		ASSERT_INT_EQ(auth_role_needs_approval(IPC_ROLE_SUPERVISOR), 0);
+		ASSERT_INT_EQ(auth_pw_make("pending-pass", &pw), 0);
+		ASSERT_INT_EQ(auth_user_add_pw(a, "penny", &pw, IPC_ROLE_INVESTIGATOR, "", "root"), 0);
+		auth_pw_clear(&pw);
+		/* the right password learns it waits; a wrong one learns nothing */
+		ASSERT_INT_EQ(auth_login(a, "penny", "pending-pass", "10.0.1.1", &u, tok, csrf, &retry),
+		              TR_ERR_PENDING);
+		ASSERT_INT_EQ(auth_login(a, "penny", "wrong-pass!", "10.0.1.1", &u, tok, csrf, &retry),
+		              TR_ERR_PERM);
+		ASSERT_INT_EQ(auth_user_list(a, &list), 0);
+		{
+			json_t *e;
+			size_t k;
+			int seen = 0;
+			json_array_foreach(json_object_get(list, "users"), k, e)
+				if (strcmp(json_string_value(json_object_get(e, "name")), "penny") == 0) {
+					ASSERT_STR_EQ(json_string_value(json_object_get(e, "pending_by")), "root");
+					seen = 1;
+				} else if (strcmp(json_string_value(json_object_get(e, "name")), "alice") == 0)
+					ASSERT_INT_EQ(json_is_null(json_object_get(e, "pending_by")), 1);
+			ASSERT_INT_EQ(seen, 1);
+		}
+		json_decref(list);
+		ASSERT_INT_EQ(auth_user_approve(a, "penny", "root", by), TR_ERR_PERM);   /* not by its adder */
+		ASSERT_STR_EQ(by, "root");
+		ASSERT_INT_EQ(auth_user_approve(a, "nobody", "other", by), TR_ERR_NOTFOUND);
+		ASSERT_INT_EQ(auth_user_approve(a, "alice", "other", by), TR_ERR_NOTFOUND); /* active */
+		ASSERT_INT_EQ(auth_login(a, "penny", "pending-pass", "10.0.1.1", &u, tok, csrf, &retry),
+		              TR_ERR_PENDING);
+		ASSERT_INT_EQ(auth_user_approve(a, "penny", "other", by), 0);
+		ASSERT_STR_EQ(by, "root");
+		ASSERT_INT_EQ(auth_login(a, "penny", "pending-pass", "10.0.1.1", &u, tok, csrf, &retry), 0);
+		ASSERT_INT_EQ(u.role, IPC_ROLE_INVESTIGATOR);
+		ASSERT_INT_EQ(auth_session(a, tok, &u, csrf2), 0);
+		ASSERT_INT_EQ(auth_user_approve(a, "penny", "other", by), TR_ERR_NOTFOUND); /* once */
+		/* a pending account never has a live session, even planted */
+		ASSERT_INT_EQ(auth_pw_make("pending-pass", &pw), 0);
+		ASSERT_INT_EQ(auth_user_add_pw(a, "pete", &pw, IPC_ROLE_ADMIN, "", "root"), 0);
+		auth_pw_clear(&pw);
+		index_exec(ix, "UPDATE sessions SET user = 'pete'");
+		ASSERT_INT_EQ(auth_session(a, tok, &u, csrf2), TR_ERR_PERM);
+		ASSERT_INT_EQ(auth_logout(a, tok), 0);
+	}
+	TEST_DONE();
+
 	TEST_START("wrong password and unknown user look the same");
 	ASSERT_INT_EQ(auth_login(a, "ivan", "wrong-pass", "10.0.0.9", &u, tok, csrf, &retry), TR_ERR_PERM);
 	ASSERT_INT_EQ(auth_login(a, "nobody", "wrong-pass", "10.0.0.8", &u, tok, csrf, &retry), TR_ERR_PERM);
@@ -135,6 +189,31 @@ main(void)
 
 	auth_close(a);
 	index_close(ix);
+
+	TEST_START("an index from before approvals gets the column; its accounts stay active");
+	{
+		char old[160];
+		sqlite3 *db = NULL;
+
+		snprintf(old, sizeof old, "%s/old.db", dir);
+		ASSERT_INT_EQ(sqlite3_open(old, &db), SQLITE_OK);
+		ASSERT_INT_EQ(sqlite3_exec(db, "CREATE TABLE users (name TEXT PRIMARY KEY, hash TEXT NOT NULL,"
+		    " role INTEGER NOT NULL, extension TEXT NOT NULL DEFAULT '', created INTEGER,"
+		    " disabled INTEGER NOT NULL DEFAULT 0)", NULL, NULL, NULL), SQLITE_OK);
+		sqlite3_close(db);
+		ix = NULL;
+		a = NULL;
+		ASSERT_INT_EQ(index_open(old, &ix), 0);
+		ASSERT_INT_EQ(auth_open(index_db(ix), &c, &a), 0);
+		ASSERT_INT_EQ(auth_user_add(a, "olga", "secret-pass", IPC_ROLE_ADMIN, ""), 0);
+		ASSERT_INT_EQ(auth_login(a, "olga", "secret-pass", "10.0.2.1", &u, tok, csrf, &retry), 0);
+		auth_close(a);
+		index_close(ix);
+		/* and opening it again changes nothing */
+		ASSERT_INT_EQ(index_open(old, &ix), 0);
+		index_close(ix);
+	}
+	TEST_DONE();
 	{
 		char cmd[160];
 		snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

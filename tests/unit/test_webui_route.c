@@ -43,6 +43,15 @@ static void test_find(void)
 	ASSERT_INT_EQ(m.route->id, ROUTE_USER_ADD);
 	ASSERT_INT_EQ(route_find("GET", "/api/users", &m), 0);
 	ASSERT_INT_EQ(m.route->id, ROUTE_USERS);
+	ASSERT_INT_EQ(route_find("POST", "/api/users/ivan/approve", &m), 0);
+	ASSERT_INT_EQ(m.route->id, ROUTE_USER_APPROVE);
+	ASSERT_STR_EQ(m.param, "ivan");
+	ASSERT_TRUE((m.route->flags & ROUTE_F_CSRF) != 0);
+	ASSERT_TRUE((m.route->flags & ROUTE_F_BODY) == 0);
+	ASSERT_TRUE(route_is_allowed(m.route, IPC_ROLE_ADMIN));
+	ASSERT_TRUE(!route_is_allowed(m.route, IPC_ROLE_SUPERVISOR));
+	ASSERT_TRUE(!route_is_allowed(m.route, IPC_ROLE_INVESTIGATOR));
+	ASSERT_INT_EQ(route_find("GET", "/api/users/ivan/approve", &m), 405);
 	TEST_DONE();
 
 	TEST_START("route: 404 and 405");

@@ -348,9 +348,32 @@ assert lines[0].startswith("FD "), lines[0][:80]
 d = json.loads(lines[0][3:]); assert d["content_type"] == "application/json" and d["size"] > 16384
 a = json.loads(lines[1]); assert a["total"] >= 60 and len(lines[1].encode()) == d["size"]
 PY
-check "admin adds a user over IPC" bash -c "'$C' '$S' useradd '$ADM' carol carol-pass-1 3 | grep -q '{}'"
+check "admin adds an investigator over IPC: it awaits approval" bash -c "'$C' '$S' useradd '$ADM' carol carol-pass-1 3 | grep -q '\"awaiting_approval\":true'"
+check "admin adds an agent over IPC: active at once" bash -c "'$C' '$S' useradd '$ADM' abel abel-pass-12 1 4004 | grep -q '\"awaiting_approval\":false' &&
+	'$C' '$S' login abel abel-pass-12 | grep -q token"
 check "investigator cannot add users (403)" bash -c "'$C' '$S' useradd '$I' dave dave-pass-12 4 | grep -q '^ERR 403'"
+check "an account awaiting approval cannot log in (403, said only with the right password)" bash -c "
+	'$C' '$S' login carol carol-pass-1 10.8.8.8 | grep -q '^ERR 403 this account awaits approval' &&
+	'$C' '$S' login carol wrong-pass-1 10.8.8.8 | grep -q '^ERR 401'"
+check "the admin who added it cannot approve it (403)" bash -c "'$C' '$S' approve '$ADM' carol | grep -q '^ERR 403 an account needs a second admin'"
+check "users list shows who added the waiting account" bash -c "'$C' '$S' users '$ADM' | grep -q '\"name\":\"carol\"[^}]*\"pending_by\":\"admin\"'"
+echo 'admin2-pass-1' | "$VAULT" useradd -c "$T/conf" admin2 admin >/dev/null
+ADM2=$(login admin2 admin2-pass-1)
+check "a second admin may not approve an unknown or active account (404)" bash -c "
+	'$C' '$S' approve '$ADM2' nobody | grep -q '^ERR 404' && '$C' '$S' approve '$ADM2' abel | grep -q '^ERR 404'"
+check "a supervisor cannot approve (403)" bash -c "'$C' '$S' approve '$SAM' carol | grep -q '^ERR 403'"
+check "a second admin approves it; audited with who added it" bash -c "'$C' '$S' approve '$ADM2' carol | grep -q '{}' &&
+	'$C' '$S' audit '$ADM' user_approve | grep -q '\"actor\":\"admin2\"[^}]*\"object\":\"carol\"' &&
+	'$C' '$S' audit '$ADM' user_approve | grep -q 'added_by'"
 CAROL=$(login carol carol-pass-1)
+"$C" "$S" useradd "$ADM" gina gina-pass-12 4 > /dev/null
+check "the operator approves from the command line (sites with one admin)" bash -c "
+	'$C' '$S' login gina gina-pass-12 | grep -q '^ERR 403' &&
+	'$VAULT' userapprove -c '$T/conf' gina | grep -q 'gina approved' &&
+	'$C' '$S' login gina gina-pass-12 | grep -q token &&
+	'$C' '$S' audit '$ADM' user_approve | grep -q '\"actor\":\"cli uid'"
+check "userapprove of an active account fails clearly" bash -c "
+	! '$VAULT' userapprove -c '$T/conf' gina 2>'$T/ua.err' && grep -q 'no user gina awaits approval' '$T/ua.err'"
 "$VAULT" userdisable -c "$T/conf" carol > /dev/null
 check "userdisable: the user's session ends and login fails" bash -c "
 	[[ '$CAROL' =~ ^[0-9a-f]{64}$ ]] && '$C' '$S' status '$CAROL' | grep -q '^ERR 401' &&

@@ -8,6 +8,7 @@
  *   vclient SOCK list TOKEN [caller=X] [callee=X] [agent=X] [marked_by=X] [q=X] [from=S] [to=S]
  *   vclient SOCK export TOKEN ID wav|pcap OUTFILE [play]
  *   vclient SOCK useradd TOKEN USER PASS ROLE_ID [EXT]
+ *   vclient SOCK approve TOKEN USER
  *   vclient SOCK raw TYPE LEN          (LEN zero bytes: protocol-error tests)
  *   vclient SOCK badlen                (header claims a payload > IPC_PAYLOAD_MAX)
  *   vclient SOCK nonul TOKEN           (IPC_STATUS whose token has no NUL)
@@ -195,6 +196,13 @@ main(int argc, char **argv)
 		m.role = (uint32_t)strtoul(argv[6], NULL, 0);
 		snprintf(m.extension, sizeof m.extension, "%s", argc > 7 ? argv[7] : "");
 		return roundtrip(fd, IPC_USER_ADD, &m, sizeof m, NULL);
+	}
+	if (!strcmp(cmd, "approve") && argc >= 5) {
+		struct ipc_user m;
+		memset(&m, 0, sizeof m);
+		tok(&m.t, argv[3]);
+		snprintf(m.user, sizeof m.user, "%s", argv[4]);
+		return roundtrip(fd, IPC_USER_APPROVE, &m, sizeof m, NULL);
 	}
 	if (!strcmp(cmd, "raw") && argc >= 5) {
 		static uint8_t zero[IPC_PAYLOAD_MAX];

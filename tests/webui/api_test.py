@@ -290,6 +290,32 @@ check("unknown role is 400", r.status == 400, r.status)
 r = req("POST", "/api/users", {"username": "eve", "password": "x", "role": "admin"}, cookie=sam,
         headers={"X-CSRF-Token": sam_csrf})
 check("supervisor may not add users", r.status == 403, r.status)
+# two-person rule: the vault decides; the web UI forwards and checks the name
+r = req("POST", "/api/users", {"username": "inv2", "password": "pw-inv2", "role": "investigator"},
+        cookie=root, headers={"X-CSRF-Token": root_csrf})
+check("an investigator added by an admin awaits approval (201, awaiting_approval)",
+      r.status == 201 and r.json().get("awaiting_approval") is True, r.body)
+r = req("GET", "/api/users", cookie=root)
+check("users list says who added a waiting account",
+      any(u["user"] == "inv2" and u.get("pending_by") == "root" for u in r.json()["users"]), r.body)
+r = req("POST", "/api/users/inv2/approve", cookie=root)
+check("approve without the CSRF token is 403", r.status == 403, r.status)
+r = req("POST", "/api/users/inv2/approve", cookie=sam, headers={"X-CSRF-Token": sam_csrf})
+check("a supervisor may not approve (403)", r.status == 403, r.status)
+r = req("POST", "/api/users/inv2/approve", cookie=root, headers={"X-CSRF-Token": root_csrf})
+check("the adder's approval is refused with the vault's reason (403)",
+      r.status == 403 and "second admin" in r.json().get("error", ""), r.body)
+r = req("POST", "/api/users/bad!name/approve", cookie=root, headers={"X-CSRF-Token": root_csrf})
+check("approve of a malformed user name is 400", r.status == 400, r.status)
+r = req("POST", "/api/users/inv2/approve", {"x": 1}, cookie=root, headers={"X-CSRF-Token": root_csrf})
+check("approve takes no body (400)", r.status == 400, r.status)
+r = req("POST", "/api/users/nobody/approve", cookie=root, headers={"X-CSRF-Token": root_csrf})
+check("approve of an account not waiting is the vault's 404", r.status == 404, r.status)
+req("POST", "/api/users", {"username": "adm2", "password": "pw-adm2", "role": "admin"},
+    cookie=root, headers={"X-CSRF-Token": root_csrf})
+_, adm2, adm2_csrf = login("adm2")
+r = req("POST", "/api/users/inv2/approve", cookie=adm2, headers={"X-CSRF-Token": adm2_csrf})
+check("a second admin approves (200)", r.status == 200, r.body)
 r = req("GET", "/api/audit", cookie=root)
 check("admin reads the audit log", r.status == 200 and isinstance(r.json().get("audit"), list), r.status)
 r = req("GET", "/api/status", cookie=root)

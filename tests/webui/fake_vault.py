@@ -9,17 +9,18 @@ Usage: fake_vault.py SOCKET_PATH
 import json, os, secrets, socket, struct, sys, threading, math
 
 IPC_LOGIN, IPC_SESSION, IPC_LOGOUT, IPC_MARK, IPC_STOP, IPC_REC_LIST, IPC_REC_GET, \
-    IPC_REC_EXPORT, IPC_AUDIT_LIST, IPC_USER_ADD, IPC_USER_LIST, IPC_STATUS = range(1, 13)
+    IPC_REC_EXPORT, IPC_AUDIT_LIST, IPC_USER_ADD, IPC_USER_LIST, IPC_STATUS, IPC_USER_APPROVE = range(1, 14)
 R_OK, R_FD, R_ERR = 100, 101, 102
 SIZES = {IPC_LOGIN: 384, IPC_SESSION: 128, IPC_LOGOUT: 128, IPC_MARK: 904, IPC_STOP: 176,
          IPC_REC_LIST: 632, IPC_REC_GET: 176, IPC_REC_EXPORT: 184, IPC_AUDIT_LIST: 168,
-         IPC_USER_ADD: 488, IPC_USER_LIST: 128, IPC_STATUS: 128}
+         IPC_USER_ADD: 488, IPC_USER_LIST: 128, IPC_STATUS: 128, IPC_USER_APPROVE: 488}
 ROLES = {"agent": 1, "supervisor": 2, "investigator": 3, "admin": 4}
 
 lock = threading.Lock()
 users = {"alice": ("agent", "1001"), "sam": ("supervisor", ""), "ivy": ("investigator", ""),
          "root": ("admin", "")}
 sessions = {}
+pending = {}        # user -> the admin who added it (two-person rule, as the vault)
 recordings = {}     # id -> dict
 marks = {}          # (slot, gen) -> id
 audit = []
@@ -126,7 +127,7 @@ def handle(conn, typ, rid, p):
         if typ == IPC_AUDIT_LIST:
             limit, offset = struct.unpack_from("<II", p, 128)
             return ok(conn, rid, {"audit": audit[::-1][offset:offset + limit]})
-        if s["role"] != "admin" and typ in (IPC_USER_ADD, IPC_USER_LIST):
+        if s["role"] != "admin" and typ in (IPC_USER_ADD, IPC_USER_LIST, IPC_USER_APPROVE):
             return err(conn, rid, 403, "admins only")
         if typ == IPC_USER_ADD:
             user, ext = cstr(p[128:192]), cstr(p[448:480])
@@ -134,9 +135,19 @@ def handle(conn, typ, rid, p):
             if user in users:
                 return err(conn, rid, 409, "user exists")
             users[user] = ([k for k, v in ROLES.items() if v == role][0], ext)
-            return ok(conn, rid, {"user": user})
+            if role in (3, 4):
+                pending[user] = s["user"]
+            return ok(conn, rid, {"awaiting_approval": user in pending})
+        if typ == IPC_USER_APPROVE:
+            user = cstr(p[128:192])
+            if user not in pending:
+                return err(conn, rid, 404, "no account of that name awaits approval")
+            if pending[user] == s["user"]:
+                return err(conn, rid, 403, "an account needs a second admin: the one who added it cannot approve it")
+            del pending[user]
+            return ok(conn, rid, {})
         if typ == IPC_USER_LIST:
-            return ok(conn, rid, {"users": [{"user": u, "role": r, "extension": e}
+            return ok(conn, rid, {"users": [{"user": u, "role": r, "extension": e, "pending_by": pending.get(u)}
                                             for u, (r, e) in sorted(users.items())]})
         if typ == IPC_STATUS:
             status_requests[0] += 1

@@ -490,10 +490,28 @@
     api('GET', '/api/users').then(function (j) {
       var tb = $('users-body'); tb.textContent = '';
       (j.users || []).forEach(function (u) {
-        var tr = el('tr', { 'data-user': pick(u, ['user', 'username', 'name']) });
-        tr.appendChild(el('td', null, pick(u, ['user', 'username', 'name'])));
+        var name = pick(u, ['user', 'username', 'name']);
+        var tr = el('tr', { 'data-user': name });
+        tr.appendChild(el('td', null, name));
         tr.appendChild(el('td', null, pick(u, ['role'])));
         tr.appendChild(el('td', null, pick(u, ['extension'])));
+        var st = el('td', { 'data-testid': 'user-state' });
+        if (u.pending_by) {
+          /* two-person rule: another admin activates it (the vault checks) */
+          st.appendChild(el('span', { 'class': 'pending' }, 'awaiting approval (added by ' + u.pending_by + ')'));
+          if (me && u.pending_by !== me.user) {
+            var b = el('button', { 'class': 'secondary', 'data-testid': 'approve-button', type: 'button' }, 'Approve');
+            b.addEventListener('click', function () {
+              b.disabled = true;
+              api('POST', '/api/users/' + encodeURIComponent(name) + '/approve')
+                .then(function () { toast('User ' + name + ' approved: the account can log in.'); loadUsers(); })
+                .catch(function (e) { b.disabled = false; toast('Cannot approve ' + name + ': ' + e.message, true); });
+            });
+            st.appendChild(document.createTextNode(' '));
+            st.appendChild(b);
+          }
+        } else st.textContent = u.disabled ? 'disabled' : 'active';
+        tr.appendChild(st);
         tb.appendChild(tr);
       });
     }).catch(function (e) { toast('Cannot load users: ' + e.message, true); });
@@ -502,7 +520,11 @@
     ev.preventDefault();
     api('POST', '/api/users', { username: $('new-username').value, password: $('new-password').value,
       role: $('new-role').value, extension: $('new-extension').value })
-      .then(function () { toast('User ' + $('new-username').value + ' added.'); $('user-form').reset(); loadUsers(); })
+      .then(function (j) {
+        toast('User ' + $('new-username').value + ' added' + (j && j.awaiting_approval ?
+          '; a second admin must approve the account before it can log in.' : '.'));
+        $('user-form').reset(); loadUsers();
+      })
       .catch(function (e) { toast('Cannot add user: ' + e.message, true); });
   });
 
