@@ -42,6 +42,8 @@ struct cli_opts {
 	const char *from_tag;
 	const char *out;
 	int all;
+	char call_id_buf[RING_CALLID_MAX];  /* --call-id / --from-tag with \xNN decoded */
+	char from_tag_buf[RING_TAG_MAX];
 };
 
 struct cli_call {
@@ -160,21 +162,56 @@ static json_t *cli_stream_json(const struct decode_stream *s)
 	return o;
 }
 
-/* json_string of bytes that may not be UTF-8 (a Call-ID off the wire):
- * non-ASCII and control bytes become "\xNN" text. */
+/* Bytes that may not be UTF-8 (a Call-ID off the wire) as printable
+ * ASCII: non-ASCII bytes, control bytes and the backslash become "\xNN",
+ * so the text maps back to exactly those bytes (cli_unescape): what
+ * `calls` prints can be given to --call-id. */
+static void cli_escape(const char *s, char *buf, size_t n)
+{
+	size_t o = 0;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p && o + 5 < n; p++) {
+		if (*p >= 0x20 && *p < 0x7f && *p != '\\')
+			buf[o++] = (char)*p;
+		else
+			o += (size_t)snprintf(buf + o, n - o, "\\x%02x", *p);
+	}
+	buf[o] = '\0';
+}
+
 static json_t *cli_jstr(const char *s)
 {
 	char buf[4 * RING_CALLID_MAX + 1];
+
+	cli_escape(s, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+static int cli_hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* The inverse of cli_escape: "\xNN" becomes byte NN, anything else is
+ * copied. -1 when it does not fit in n bytes or decodes a NUL. */
+static int cli_unescape(const char *s, char *out, size_t n)
+{
 	size_t o = 0;
 
-	for (const unsigned char *p = (const unsigned char *)s; *p && o + 5 < sizeof(buf); p++) {
-		if (*p >= 0x20 && *p < 0x7f)
-			buf[o++] = (char)*p;
-		else
-			o += (size_t)snprintf(buf + o, sizeof(buf) - o, "\\x%02x", *p);
+	for (; *s; o++) {
+		if (o + 1 >= n)
+			return -1;
+		if (s[0] == '\\' && s[1] == 'x' && cli_hexval(s[2]) >= 0 && cli_hexval(s[3]) >= 0) {
+			out[o] = (char)(cli_hexval(s[2]) << 4 | cli_hexval(s[3]));
+			if (out[o] == '\0')
+				return -1;
+			s += 4;
+		} else
+			out[o] = *s++;
 	}
-	buf[o] = '\0';
-	return json_string(buf);
+	out[o] = '\0';
+	return 0;
 }
 
 static int cli_print_call(const struct ring *ring, const struct cli_call *cc)
@@ -397,13 +434,21 @@ static int cli_cmd_wav(const struct cli_opts *o)
 			pick = i;
 	}
 	if (matches == 0) {
-		fprintf(stderr, "threatrec-decode: no call with Call-ID %s%s%s\n", o->call_id,
-		        o->from_tag ? " and From-tag " : "", o->from_tag ? o->from_tag : "");
+		char id[4 * RING_CALLID_MAX + 1], tag[4 * RING_TAG_MAX + 1];
+
+		cli_escape(o->call_id, id, sizeof(id));
+		cli_escape(o->from_tag ? o->from_tag : "", tag, sizeof(tag));
+		fprintf(stderr, "threatrec-decode: no call with Call-ID %s%s%s\n", id,
+		        o->from_tag ? " and From-tag " : "", tag);
 		goto out;
 	}
-	if (matches > 1)
+	if (matches > 1) {
+		char id[4 * RING_CALLID_MAX + 1];
+
+		cli_escape(o->call_id, id, sizeof(id));
 		fprintf(stderr, "threatrec-decode: warning: %zu calls with Call-ID %s; writing the "
-		        "first (use --from-tag to choose)\n", matches, o->call_id);
+		        "first (use --from-tag to choose)\n", matches, id);
+	}
 	if ((r = decode_call_wav(ring, calls[pick].slot, calls[pick].gen, o->out, -1, &info)) != 0) {
 		fprintf(stderr, "threatrec-decode: %s: %s\n", o->out, tr_strerror(r));
 		goto out;
@@ -482,5 +527,15 @@ int main(int argc, char **argv)
 		cli_usage(stderr);
 		return CLI_EXIT_USAGE;
 	}
+	/* the Call-ID and tag as `calls` prints them (\xNN) or as raw bytes */
+	if ((o.call_id && cli_unescape(o.call_id, o.call_id_buf, sizeof(o.call_id_buf)) != 0) ||
+	    (o.from_tag && cli_unescape(o.from_tag, o.from_tag_buf, sizeof(o.from_tag_buf)) != 0)) {
+		fprintf(stderr, "threatrec-decode: --call-id or --from-tag is too long or decodes a \\x00\n");
+		return CLI_EXIT_USAGE;
+	}
+	if (o.call_id)
+		o.call_id = o.call_id_buf;
+	if (o.from_tag)
+		o.from_tag = o.from_tag_buf;
 	return cli_cmd_wav(&o);
 }

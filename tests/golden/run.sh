@@ -112,5 +112,33 @@ print("\n".join(ids[:int(sys.argv[2])]))' "$truth" "$nwav" > "$tmp/ids"
 		fi
 	done < "$tmp/ids"
 done < "$tmp/list"
+
+# a Call-ID with an escape byte and a backslash: `calls` prints them as
+# \xNN (valid JSON, nothing raw reaches a terminal) and that text given to
+# `wav --call-id` finds the call; a miss is reported without raw bytes
+if [ $# -eq 0 ]; then
+	python3 - "$top/pcaps/basic-pcmu.pcap" "$tmp/esc.pcap" <<'PY'
+import sys
+b = open(sys.argv[1], "rb").read()
+old = b"pcapgen-1-0@192.0.2.10"
+new = b"pc\x1b[31m\\1-0@192.0.2.10"
+assert len(old) == len(new) and b.count(old) > 0
+open(sys.argv[2], "wb").write(b.replace(old, new))
+PY
+	: > "$tmp/why"
+	cid=$("$dec" calls "$tmp/esc.pcap" 2>"$tmp/why" | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["call_id"])')
+	if [ "$cid" = 'pc\x1b[31m\x5c1-0@192.0.2.10' ] &&
+	   "$dec" wav "$tmp/esc.pcap" --call-id "$cid" -o "$tmp/esc.wav" >>"$tmp/why" 2>&1 && [ -s "$tmp/esc.wav" ]; then
+		ok "escaped Call-ID: calls prints $cid, wav --call-id finds it"
+	else
+		echo "call_id printed: $cid" >> "$tmp/why"; bad "escaped Call-ID round trip"
+	fi
+	"$dec" wav "$tmp/esc.pcap" --call-id "$(printf 'no\033[0m')" -o "$tmp/none.wav" > "$tmp/miss" 2>&1
+	if grep -q 'no call with Call-ID no\\x1b\[0m' "$tmp/miss" && ! grep -q "$(printf '\033')" "$tmp/miss"; then
+		ok "a missing Call-ID is reported escaped"
+	else
+		cp "$tmp/miss" "$tmp/why"; bad "a missing Call-ID is reported escaped"
+	fi
+fi
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
