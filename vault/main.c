@@ -56,11 +56,12 @@ usage_to(FILE *f, int code)
 	    "       threatrec-vault authority-keygen DIR\n"
 	    "       threatrec-vault decrypt KEYDIR vault|authority CONTAINER OUT.pcap\n"
 	    "                               (offline: writes the call's packets in plain form to OUT)\n"
-	    "options (before or right after COMMAND):\n"
-	    "  -c CONF              the configuration file (packaging/threatrec.conf documents it)\n"
-	    "  -s section.key=value override one setting, e.g. -s vault.storage=/srv/vault (repeatable)\n"
-	    "  -f                   run: stay in the foreground, log to stderr\n"
-	    "  -v                   debug logging\n"
+	    "options (anywhere on the line):\n"
+	    "  -c, --config CONF    the configuration file (packaging/threatrec.conf documents it)\n"
+	    "  -s, --set section.key=value  override one setting, e.g. -s vault.storage=/srv/vault\n"
+	    "                       (repeatable)\n"
+	    "  -f, --foreground     run: stay in the foreground, log to stderr\n"
+	    "  -v, --verbose        debug logging\n"
 	    "  -h, --help           this text\n");
 	exit(code);
 }
@@ -70,6 +71,22 @@ usage(void)
 {
 	usage_to(stderr, 2);
 }
+
+/* The command line: options may come before or after the command and
+ * between its arguments (threatrec-vault -c CONF useradd bob agent
+ * --extension 1000 and threatrec-vault useradd bob agent -c CONF
+ * --extension 1000 are the same). */
+struct vault_opts {
+	const char *conf;
+	const char *sets[32];
+	int nsets;
+	int foreground, verbose;
+	const char *extension;     /* useradd */
+	const char *pwfile;        /* useradd, passwd */
+	int enable;                /* userdisable */
+	const char *args[4];       /* the command's own arguments */
+	int nargs;
+};
 
 static void
 mkdir_0700(const char *path)
@@ -136,29 +153,30 @@ cmd_init(const struct vconf *c)
 	return 0;
 }
 
-static int
+/* One line from file (or stdin); exits with a clear message on failure. */
+static void
 read_password(const char *file, char *out, size_t n)
 {
-	FILE *f = file ? fopen(file, "r") : stdin;
+	FILE *f = stdin;
 	size_t len;
-	if (f == NULL || fgets(out, (int)n, f) == NULL)
-		return TR_ERR_INVAL;
-	if (file)
+
+	if (file != NULL && (f = fopen(file, "r")) == NULL)
+		fatal_f("cannot read the password file %s: %s", file, strerror(errno));
+	if (fgets(out, (int)n, f) == NULL)
+		fatal_f(file ? "the password file %s is empty" : "no password on standard input%s",
+		    file ? file : " (or give --password-file FILE)");
+	if (file != NULL)
 		fclose(f);
 	len = strcspn(out, "\r\n");
 	out[len] = '\0';
-	return 0;
+	if (len < 8 || len > 255)
+		fatal_f("the password must be 8-255 bytes (it has %zu)", len);
 }
 
 static int
-cmd_useradd(const struct vconf *c, int argc, char **argv)
+cmd_useradd(const struct vconf *c, const struct vault_opts *vo)
 {
-	static const struct option opts[] = {
-		{ "extension", required_argument, NULL, 'e' },
-		{ "password-file", required_argument, NULL, 'p' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *ext = "", *pwfile = NULL;
+	const char *ext = vo->extension ? vo->extension : "", *user = vo->args[0];
 	char pass[256], actor[32], detail[128];
 	struct auth_pw pw;
 	struct index *ix = NULL;
@@ -166,20 +184,15 @@ cmd_useradd(const struct vconf *c, int argc, char **argv)
 	struct auth *a = NULL;
 	struct keys *k = NULL;
 	enum ipc_role role;
-	int o, r;
+	int r;
 
-	optind = 0;
-	while ((o = getopt_long(argc, argv, "e:p:", opts, NULL)) != -1) {
-		if (o == 'e') ext = optarg;
-		else if (o == 'p') pwfile = optarg;
-		else usage();
-	}
-	if (argc - optind != 2)
-		usage();
-	if ((role = auth_role_parse(argv[optind + 1])) == IPC_ROLE_NONE)
-		fatal_f("unknown role %s (agent, supervisor, investigator, admin)", argv[optind + 1]);
-	if (read_password(pwfile, pass, sizeof pass) != 0)
-		fatal_f("no password given (stdin or --password-file)");
+	if (vo->nargs != 2)
+		fatal_f("useradd takes USER ROLE (got %d arguments)", vo->nargs);
+	if ((role = auth_role_parse(vo->args[1])) == IPC_ROLE_NONE)
+		fatal_f("unknown role %s (agent, supervisor, investigator, admin)", vo->args[1]);
+	if (role == IPC_ROLE_AGENT && ext[0] == '\0')
+		fatal_f("an agent needs --extension EXT (the phone extension whose calls it sees)");
+	read_password(vo->pwfile, pass, sizeof pass);
 	if ((r = keys_load(c->storage, &k)) != 0)
 		fatal_fr(r, "keys in %s (run init first)", c->storage);
 	open_db(c, &ix);
@@ -192,22 +205,22 @@ cmd_useradd(const struct vconf *c, int argc, char **argv)
 	sodium_memzero(pass, sizeof pass);
 	if (r == 0 && (r = audit_begin(au)) != 0)
 		fatal_fr(r, "opening a transaction on the index");
-	if (r == 0 && (r = auth_user_add_pw(a, argv[optind], &pw, role, ext, "")) != 0)
+	if (r == 0 && (r = auth_user_add_pw(a, user, &pw, role, ext, "")) != 0)
 		audit_abort(au);
 	auth_pw_clear(&pw);
 	if (r == TR_ERR_INVAL)
-		fatal_f("bad user: name [A-Za-z0-9._@+-], password 8-255 bytes, agents need --extension");
+		fatal_f("bad user name or extension: letters, digits and . _ @ + - only, at most 63 / 31");
 	if (r != 0)
-		fatal_fr(r, "adding %s", argv[optind]);
+		fatal_fr(r, "adding %s", user);
 	snprintf(actor, sizeof actor, "cli uid %u", (unsigned)getuid());
 	snprintf(detail, sizeof detail, "{\"role\":\"%s\",\"extension\":\"%.31s\"}", auth_role_name(role), ext);
-	if ((r = audit_append(au, actor, "user_add", argv[optind], detail)) != 0) {
+	if ((r = audit_append(au, actor, "user_add", user, detail)) != 0) {
 		audit_abort(au);
-		fatal_fr(r, "writing the audit row; user %s not added", argv[optind]);
+		fatal_fr(r, "writing the audit row; user %s not added", user);
 	}
 	if ((r = audit_commit(au)) != 0)
-		fatal_fr(r, "committing; user %s not added", argv[optind]);
-	printf("user %s (%s) added\n", argv[optind], auth_role_name(role));
+		fatal_fr(r, "committing; user %s not added", user);
+	printf("user %s (%s) added\n", user, auth_role_name(role));
 	auth_close(a);
 	audit_close(au);
 	index_close(ix);
@@ -219,36 +232,26 @@ cmd_useradd(const struct vconf *c, int argc, char **argv)
  * and its audit row in one transaction; if the row cannot be written the
  * change is rolled back and the command fails. */
 static int
-cmd_usermod(const struct vconf *c, const char *cmd, int argc, char **argv)
+cmd_usermod(const struct vconf *c, const char *cmd, const struct vault_opts *vo)
 {
 	int is_passwd = strcmp(cmd, "passwd") == 0, is_approve = strcmp(cmd, "userapprove") == 0;
 	char added_by[64] = "", detail[128] = "";
-	static const struct option opts[] = {
-		{ "enable", no_argument, NULL, 'E' },
-		{ "password-file", required_argument, NULL, 'p' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *pwfile = NULL, *user, *action;
+	const char *user, *action;
 	char pass[256], actor[32];
 	struct auth_pw pw;
 	struct index *ix = NULL;
 	struct audit *au = NULL;
 	struct auth *a = NULL;
 	struct keys *k = NULL;
-	int o, r, enable = 0;
+	int r, enable = vo->enable;
 
-	optind = 0;
-	while ((o = getopt_long(argc, argv, "p:", opts, NULL)) != -1) {
-		if (o == 'E' && !is_passwd && !is_approve) enable = 1;
-		else if (o == 'p' && is_passwd) pwfile = optarg;
-		else usage();
-	}
-	if (argc - optind != 1)
-		usage();
-	user = argv[optind];
+	if (vo->nargs != 1)
+		fatal_f("%s takes USER (got %d arguments)", cmd, vo->nargs);
+	user = vo->args[0];
 	action = is_passwd ? "passwd" : is_approve ? "user_approve" : enable ? "user_enable" : "user_disable";
-	if (is_passwd && read_password(pwfile, pass, sizeof pass) != 0)
-		fatal_f("no password given (stdin or --password-file)");
+	memset(&pw, 0, sizeof pw);
+	if (is_passwd)
+		read_password(vo->pwfile, pass, sizeof pass);
 	if ((r = keys_load(c->storage, &k)) != 0)
 		fatal_fr(r, "keys in %s (run init first)", c->storage);
 	open_db(c, &ix);
@@ -492,34 +495,80 @@ cmd_decrypt(const char *dir, const char *name, const char *in, const char *out)
 	return 0;
 }
 
-/* The options every command shares, accepted before and right after the
- * command: -c CONF, -s section.key=value, -f, -v. Stops at the first
- * argument that is not one of them (getopt "+"). */
-struct vault_opts {
-	const char *conf;
-	const char *sets[32];
-	int nsets;
-	int foreground, verbose;
-};
-
+/* Parses argv[1..]: options anywhere, the command and its arguments in
+ * order. Exits with a message on a bad option. */
 static void
-parse_common(int argc, char **argv, struct vault_opts *vo)
+parse_args(int argc, char **argv, const char **cmdp, struct vault_opts *vo)
 {
+	static const struct option lopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "set", required_argument, NULL, 's' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "extension", required_argument, NULL, 'e' },
+		{ "password-file", required_argument, NULL, 'p' },
+		{ "enable", no_argument, NULL, 'E' },
+		{ NULL, 0, NULL, 0 },
+	};
 	int o;
 
+	*cmdp = NULL;
 	optind = 1;
 	opterr = 1;
-	while ((o = getopt(argc, argv, "+c:s:fvh")) != -1) {
-		if (o == 'c') vo->conf = optarg;
-		else if (o == 's') {
+	/* "-": operands come back as option 1, in order */
+	while ((o = getopt_long(argc, argv, "-c:s:fvhe:p:", lopts, NULL)) != -1) {
+		switch (o) {
+		case 1:
+			if (*cmdp == NULL)
+				*cmdp = optarg;
+			else if (vo->nargs < (int)(sizeof vo->args / sizeof vo->args[0]))
+				vo->args[vo->nargs++] = optarg;
+			else
+				fatal_f("too many arguments (from \"%s\" on)", optarg);
+			break;
+		case 'c': vo->conf = optarg; break;
+		case 's':
 			if (vo->nsets == (int)(sizeof vo->sets / sizeof vo->sets[0]))
 				fatal_f("too many -s settings (at most %d)", vo->nsets);
 			vo->sets[vo->nsets++] = optarg;
-		} else if (o == 'f') vo->foreground = 1;
-		else if (o == 'v') vo->verbose = 1;
-		else if (o == 'h') usage_to(stdout, 0);
-		else usage();
+			break;
+		case 'f': vo->foreground = 1; break;
+		case 'v': vo->verbose = 1; break;
+		case 'h': usage_to(stdout, 0); break;
+		case 'e': vo->extension = optarg; break;
+		case 'p': vo->pwfile = optarg; break;
+		case 'E': vo->enable = 1; break;
+		default: usage();    /* getopt printed what was wrong */
+		}
 	}
+	for (; optind < argc; optind++) {   /* after "--": operands only */
+		if (*cmdp == NULL)
+			*cmdp = argv[optind];
+		else if (vo->nargs < (int)(sizeof vo->args / sizeof vo->args[0]))
+			vo->args[vo->nargs++] = argv[optind];
+		else
+			fatal_f("too many arguments (from \"%s\" on)", argv[optind]);
+	}
+	if (*cmdp == NULL)
+		usage();
+}
+
+/* An option given to a command that does not take it is an error, not
+ * silently ignored. */
+static void
+check_opts(const char *cmd, const struct vault_opts *vo)
+{
+	int useradd = !strcmp(cmd, "useradd"), passwd = !strcmp(cmd, "passwd");
+
+	if (vo->extension && !useradd)
+		fatal_f("%s: --extension is only for useradd", cmd);
+	if (vo->pwfile && !useradd && !passwd)
+		fatal_f("%s: --password-file is only for useradd and passwd", cmd);
+	if (vo->enable && strcmp(cmd, "userdisable") != 0)
+		fatal_f("%s: --enable is only for userdisable", cmd);
+	if (vo->foreground && strcmp(cmd, "run") != 0)
+		fatal_f("%s: -f is only for run", cmd);
 }
 
 int
@@ -528,41 +577,43 @@ main(int argc, char **argv)
 	struct vault_opts vo;
 	const char *cmd;
 	struct vconf c;
-	int i, sub_argc, cmd_at;
-	char **sub_argv, err[512];
+	int i;
+	char err[512];
 
 	memset(&vo, 0, sizeof vo);
-	for (i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--help") == 0)
-			usage_to(stdout, 0);
 	if (argc < 2)
 		usage();
-	/* options before the command */
-	parse_common(argc, argv, &vo);
-	cmd_at = optind;
-	if (cmd_at >= argc)
-		usage();
-	cmd = argv[cmd_at];
-	sub_argc = argc - cmd_at;
-	sub_argv = argv + cmd_at;
+	parse_args(argc, argv, &cmd, &vo);
 	umask(077);                  /* every file the vault makes is its own: keys, index, WAL */
 	if (sodium_init() < 0)
 		fatal_f("libsodium init failed");
 	log_init("threatrec-vault", LOG_LVL_INFO, 0);
-	if (strcmp(cmd, "authority-keygen") == 0 && sub_argc == 2 && vo.conf == NULL && vo.nsets == 0) {
-		int r = keys_create_authority(sub_argv[1]);
-		if (r != 0)
-			fatal_fr(r, "creating %s/authority.key", sub_argv[1]);
+	if (strcmp(cmd, "authority-keygen") == 0 || strcmp(cmd, "decrypt") == 0) {
+		int want = cmd[0] == 'a' ? 1 : 4, r;
+		struct stat st;
+
+		if (vo.nargs != want || vo.conf || vo.nsets || vo.extension || vo.pwfile || vo.enable ||
+		    vo.foreground)
+			usage();
+		if (want == 4)
+			return cmd_decrypt(vo.args[0], vo.args[1], vo.args[2], vo.args[3]);
+		if (stat(vo.args[0], &st) != 0 || !S_ISDIR(st.st_mode))
+			fatal_f("%s is not a folder: create it first (mkdir -m 700 %s)", vo.args[0], vo.args[0]);
+		if ((r = keys_create_authority(vo.args[0])) != 0)
+			fatal_fr(r, "creating %s/authority.key", vo.args[0]);
 		printf("authority key pair written to %s (authority.pub goes into [vault] authority_key)\n",
-		    sub_argv[1]);
+		    vo.args[0]);
 		return 0;
 	}
-	if (strcmp(cmd, "decrypt") == 0 && sub_argc == 5 && vo.conf == NULL && vo.nsets == 0)
-		return cmd_decrypt(sub_argv[1], sub_argv[2], sub_argv[3], sub_argv[4]);
-	if (strcmp(cmd, "authority-keygen") == 0 || strcmp(cmd, "decrypt") == 0)
+	if (strcmp(cmd, "init") != 0 && strcmp(cmd, "verify") != 0 && strcmp(cmd, "run") != 0 &&
+	    strcmp(cmd, "useradd") != 0 && strcmp(cmd, "userdisable") != 0 &&
+	    strcmp(cmd, "passwd") != 0 && strcmp(cmd, "userapprove") != 0) {
+		fprintf(stderr, "threatrec-vault: unknown command %s\n", cmd);
 		usage();
-	/* options right after the command; useradd/passwd/userdisable parse the rest */
-	parse_common(sub_argc, sub_argv, &vo);
+	}
+	check_opts(cmd, &vo);
+	if ((!strcmp(cmd, "init") || !strcmp(cmd, "verify") || !strcmp(cmd, "run")) && vo.nargs != 0)
+		fatal_f("%s takes no arguments (got \"%s\")", cmd, vo.args[0]);
 	if (vo.conf == NULL)
 		fatal_f("%s: no configuration file given (-c CONF)", cmd);
 	if (vconf_load(&c, vo.conf, err, sizeof err) != 0)
@@ -579,20 +630,13 @@ main(int argc, char **argv)
 	}
 	log_init("threatrec-vault", vo.verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO,
 	         strcmp(cmd, "run") == 0 && (!vo.foreground || c.use_syslog));
-	if (strcmp(cmd, "init") == 0 && optind == sub_argc)
+	if (strcmp(cmd, "init") == 0)
 		return cmd_init(&c);
-	if (strcmp(cmd, "verify") == 0 && optind == sub_argc)
+	if (strcmp(cmd, "verify") == 0)
 		return cmd_verify(&c);
-	if (strcmp(cmd, "run") == 0 && optind == sub_argc)
+	if (strcmp(cmd, "run") == 0)
 		return cmd_run(&c, vo.foreground);
-	if (strcmp(cmd, "useradd") == 0) {
-		sub_argv[optind - 1] = sub_argv[0];
-		return cmd_useradd(&c, sub_argc - optind + 1, sub_argv + optind - 1);
-	}
-	if (strcmp(cmd, "userdisable") == 0 || strcmp(cmd, "passwd") == 0 || strcmp(cmd, "userapprove") == 0) {
-		sub_argv[optind - 1] = sub_argv[0];
-		return cmd_usermod(&c, cmd, sub_argc - optind + 1, sub_argv + optind - 1);
-	}
-	usage();
-	return 2;
+	if (strcmp(cmd, "useradd") == 0)
+		return cmd_useradd(&c, &vo);
+	return cmd_usermod(&c, cmd, &vo);
 }

@@ -518,6 +518,20 @@ check "-s with a value out of range is refused with the limit" bash -c "[ $rc -n
 "$VAULT" verify > "$T/v.out" 2>&1; rc=$?
 check "no -c: a clear error" bash -c "[ $rc -ne 0 ] && grep -q 'no configuration file given' '$T/v.out'"
 check "--help prints the usage on stdout and exits 0" bash -c "'$VAULT' --help 2>/dev/null | grep -q -- '-s section.key=value'"
+check "options anywhere: useradd USER ROLE -c CONF --extension EXT" bash -c "
+	echo 'hank-pass-12' | '$VAULT' useradd hank agent -c '$T/conf' --extension 5005 | grep -q 'hank (agent) added'"
+check "useradd: an agent without --extension is told so" bash -c "
+	! echo 'iris-pass-12' | '$VAULT' useradd -c '$T/conf' iris agent 2>'$T/cli.err' && grep -q 'an agent needs --extension' '$T/cli.err'"
+check "useradd: a short password is told so" bash -c "
+	! echo 'short' | '$VAULT' useradd -c '$T/conf' iris supervisor 2>'$T/cli.err' && grep -q 'password must be 8-255 bytes' '$T/cli.err'"
+check "useradd: a missing password file is named" bash -c "
+	! '$VAULT' useradd -c '$T/conf' iris supervisor --password-file '$T/nope' 2>'$T/cli.err' && grep -q 'cannot read the password file $T/nope' '$T/cli.err'"
+check "an option a command does not take is refused" bash -c "
+	! '$VAULT' verify -c '$T/conf' --extension 5 2>'$T/cli.err' && grep -q 'only for useradd' '$T/cli.err'"
+check "run with an extra argument is refused" bash -c "
+	! '$VAULT' run -c '$T/conf' -f extra 2>'$T/cli.err' && grep -q 'run takes no arguments' '$T/cli.err'"
+check "authority-keygen into a missing folder says to create it" bash -c "
+	! '$VAULT' authority-keygen '$T/nodir' 2>'$T/cli.err' && grep -q 'create it first' '$T/cli.err'"
 
 # --- config messages name limits in units ---
 printf '[vault]\nstorage = %s/store\nsession_idle = 0\n' "$T" > "$T/conf3"
