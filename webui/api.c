@@ -211,8 +211,14 @@ static int session_get(struct api_env *e, const struct api_req *rq, enum route_i
 	ipc_client_reply_init(&rep);
 	memset(s, 0, sizeof(*s));
 	memset(&cs, 0, sizeof(cs));
-	if (req_cookie_token(cookie, s->token, sizeof(s->token)) != 0) {
-		*retp = err(e, rq, 401, "not logged in");
+	if ((vr = req_cookie_token(cookie, s->token, sizeof(s->token))) != 0) {
+		/* an oversized Cookie header (cookies of other sites on this host)
+		 * is not searched: say so, rather than "not logged in" after a
+		 * login that worked */
+		*retp = vr == TR_ERR_LIMIT ?
+			err(e, rq, 431, "Cookie header too large (over 4096 bytes): delete "
+			    "the other cookies of this host") :
+			err(e, rq, 401, "not logged in");
 		goto out;
 	}
 	token_msg(s, rq, &t);
@@ -438,7 +444,8 @@ static enum MHD_Result h_mark(struct api_env *e, const struct api_req *rq,
 		r = req_json_str(body, "note", true, msg->note, sizeof(msg->note));
 		if (r != 0) {
 			ret = err(e, rq, 400, r == TR_ERR_LIMIT ? "note too long (at most 511 bytes)" :
-			          "note must be text");
+			          "note must be text without control characters (tab and line "
+			          "break allowed)");
 			goto out;
 		}
 	}
@@ -658,8 +665,18 @@ static enum MHD_Result h_page(struct api_env *e, const struct api_req *rq, uint3
 	if (q_paging(e, rq, &p.limit, &p.offset, &ret))
 		return ret;
 	/* the audit log may be filtered by action (common/ipc.h struct ipc_page) */
-	if (type == IPC_AUDIT_LIST && q_text(e, rq, "action", p.action, sizeof(p.action), &ret))
-		return ret;
+	if (type == IPC_AUDIT_LIST) {
+		if (q_text(e, rq, "action", p.action, sizeof(p.action), &ret))
+			return ret;
+		/* an unknown action would silently list nothing */
+		if (p.action[0] != '\0' && !req_is_audit_action(p.action)) {
+			char msg[160];
+
+			snprintf(msg, sizeof(msg), "unknown audit action \"%s\" (see docs/api.md "
+			         "GET /api/audit for the list)", p.action);
+			return err(e, rq, 400, msg);
+		}
+	}
 	return forward_json(e, rq, type, &p, sizeof(p));
 }
 

@@ -24,12 +24,13 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: threatrec-webui [-c threatrec.conf] [-s webui.key=value]... [-v]\n"
+	        "usage: threatrec-webui [-c threatrec.conf] [-s webui.key=value]... [-v] [-h]\n"
 	        "  -c FILE             config file ([webui] section; see docs/api.md)\n"
 	        "  -s webui.key=value  override one [webui] setting, e.g. -s webui.port=8081\n"
 	        "                      (section.key as the other programs; a bare key=value\n"
 	        "                      also works)\n"
-	        "  -v            debug logging\n");
+	        "  -v                  debug logging\n"
+	        "  -h, --help          this text\n");
 }
 
 int main(int argc, char **argv)
@@ -45,11 +46,13 @@ int main(int argc, char **argv)
 	int opt, sig, rc = 1, r, verbose = 0, i;
 	char **sets = calloc((size_t)argc + 1, sizeof(char *));
 	int nsets = 0;
+	static const struct option lopts[] = {
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 
 	log_init("threatrec-webui", LOG_LVL_INFO, 0);
 	if (sets == NULL)
 		fatal_f("out of memory");
-	while ((opt = getopt(argc, argv, "c:s:vh")) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:s:vh", lopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': path = optarg; break;
 		case 's': sets[nsets++] = optarg; break;
@@ -67,7 +70,7 @@ int main(int argc, char **argv)
 		fatal_f("%s", errbuf);
 	for (i = 0; i < nsets; i++)
 		if (wconf_set(&conf, sets[i], errbuf, sizeof(errbuf)) != 0)
-			fatal_f("%s", errbuf);
+			fatal_f("-s: %s", errbuf);
 	free(sets);
 	log_init("threatrec-webui", verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO, conf.use_syslog);
 	if (sodium_init() < 0)

@@ -25,8 +25,10 @@ int req_cookie_token(const char *hdr, char *tok, size_t toksz)
 	if (hdr == NULL || toksz < REQ_TOKEN_LEN + 1)
 		goto out;
 	len = strnlen(hdr, REQ_COOKIE_MAX + 1);
-	if (len > REQ_COOKIE_MAX)
+	if (len > REQ_COOKIE_MAX) {
+		r = TR_ERR_LIMIT;
 		goto out;
+	}
 	while (i < len) {
 		size_t start, vstart, vlen;
 
@@ -191,7 +193,9 @@ int req_json_parse(const char *buf, size_t len, json_t **objp)
 	}
 	if (buf == NULL || len == 0)
 		goto out;
-	j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	/* JSON_ALLOW_NUL: a "\u0000" in a string parses, so that req_json_str
+	 * can refuse that one member with a precise message */
+	j = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
 	if (j == NULL || !json_is_object(j) || !json_depth_ok(j, 0))
 		goto out;
 	*objp = j;
@@ -300,6 +304,30 @@ bool req_is_rec_id(const char *s)
 			return false;
 	}
 	return true;
+}
+
+/* Every action the vault writes to the audit log (audit_append calls in
+ * vault/main.c, vault/server.c, vault/recorder.c; docs/ipc.md "Audit
+ * actions"). A filter outside this list can never match a row. */
+static const char *const req_audit_actions[] = {
+	"init", "start", "stop", "config_change",
+	"login", "login_failed", "login_throttled", "logout",
+	"user_add", "user_approve", "passwd", "user_disable", "user_enable",
+	"mark", "mark_again", "mark_refused", "stop_recording", "seal", "fail", "resume",
+	"search", "view", "playback", "download", "export_failed",
+	"denied", "protocol_error", "peer_refused",
+};
+
+bool req_is_audit_action(const char *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return false;
+	for (i = 0; i < sizeof(req_audit_actions) / sizeof(req_audit_actions[0]); i++)
+		if (strcmp(s, req_audit_actions[i]) == 0)
+			return true;
+	return false;
 }
 
 /* Reads exactly n digits at s[*ip]. */

@@ -16,14 +16,15 @@
 
 #define REQ_COOKIE_NAME     "tr_session"
 #define REQ_TOKEN_LEN       64          /* hex chars, as IPC_TOKEN_LEN */
-#define REQ_COOKIE_MAX      4096        /* longer Cookie headers are ignored */
+#define REQ_COOKIE_MAX      4096        /* longer Cookie headers are refused (431) */
 #define REQ_BODY_MAX        16384       /* JSON bodies above this get 413 */
 #define REQ_JSON_DEPTH_MAX  4
 #define REQ_REC_ID_MAX      47          /* chars of a recording id (ipc_rec.id is 48) */
 
 /* Finds the session token in a Cookie header value (may be NULL).
  * Copies exactly REQ_TOKEN_LEN lowercase/uppercase hex chars plus a NUL into
- * tok (size >= REQ_TOKEN_LEN + 1). TR_ERR_NOTFOUND when absent or malformed. */
+ * tok (size >= REQ_TOKEN_LEN + 1). TR_ERR_NOTFOUND when absent or malformed,
+ * TR_ERR_LIMIT when the header is longer than REQ_COOKIE_MAX (not searched). */
 int req_cookie_token(const char *hdr, char *tok, size_t toksz);
 
 /* Range header result. */
@@ -40,7 +41,8 @@ enum req_range_kind req_range_parse(const char *hdr, uint64_t size, uint64_t *st
                                     uint64_t *lenp);
 
 /* Parses a JSON object body of len bytes (len <= REQ_BODY_MAX, no duplicate
- * keys, nesting <= REQ_JSON_DEPTH_MAX). On success *objp is a new reference.
+ * keys, nesting <= REQ_JSON_DEPTH_MAX). "\u0000" in a string value parses
+ * (req_json_str refuses it). On success *objp is a new reference.
  * TR_ERR_LIMIT if too large, TR_ERR_INVAL otherwise. */
 int req_json_parse(const char *buf, size_t len, json_t **objp);
 /* Copies the string member `key` of obj into out (size outsz). A missing or
@@ -54,6 +56,9 @@ int req_json_str(const json_t *obj, const char *key, bool optional, char *out, s
 int req_call_handle(const char *s, uint32_t *slotp, uint32_t *genp);
 /* True for 1..REQ_REC_ID_MAX chars of [A-Za-z0-9_.-] not starting with '.'. */
 bool req_is_rec_id(const char *s);
+/* True when s is one of the audit actions the vault writes (docs/api.md
+ * "GET /api/audit"); "" and NULL are not. */
+bool req_is_audit_action(const char *s);
 
 /* Parses a time query value into Unix seconds: digits (epoch seconds),
  * "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS][Z]" (UTC; a space may replace T).

@@ -1,6 +1,8 @@
 /* wconf.c - the [webui] section of threatrec.conf. */
 #include "wconf.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,8 +13,33 @@
 	{ "webui", key, type, offsetof(struct wconf, field), \
 	  sizeof(((struct wconf *)0)->field), lo, hi, NULL }
 
+/* listen: a literal address, checked here so that a bad one is reported
+ * with its file:line (or as the -s override) rather than at startup. */
+static int parse_listen(void *dst, const char *value, char *err, size_t errlen)
+{
+	struct wconf *c = dst;
+	struct in6_addr a6;
+	struct in_addr a4;
+	int r = TR_ERR_CONFIG;
+
+	if (strlen(value) >= sizeof(c->listen)) {
+		snprintf(err, errlen, "value of listen is too long (max %zu bytes)",
+		         sizeof(c->listen) - 1);
+		goto out;
+	}
+	if (inet_pton(AF_INET, value, &a4) != 1 && inet_pton(AF_INET6, value, &a6) != 1) {
+		snprintf(err, errlen, "listen = %s is not an IPv4 or IPv6 address "
+		         "(e.g. 127.0.0.1, 0.0.0.0, ::1, ::)", value);
+		goto out;
+	}
+	memcpy(c->listen, value, strlen(value) + 1);
+	r = 0;
+out:
+	return r;
+}
+
 static const struct conf_key wconf_keys[] = {
-	K("listen",             CONF_STR,      listen, 0, 0),
+	{ "webui", "listen", CONF_FUNC, 0, 0, 0, 0, parse_listen },
 	K("port",               CONF_U32,      port, 1, 65535),
 	K("tls_cert",           CONF_STR,      tls_cert, 0, 0),
 	K("tls_key",            CONF_STR,      tls_key, 0, 0),

@@ -42,14 +42,23 @@ static void test_cookie(void)
 	ASSERT_STR_EQ(tok, TOK);
 	TEST_DONE();
 
-	TEST_START("cookie: oversize header ignored");
+	TEST_START("cookie: oversize header refused (TR_ERR_LIMIT, the API's 431), 4096 bytes searched");
 	{
 		char *big = malloc(REQ_COOKIE_MAX + 200);
 
 		memset(big, 'a', REQ_COOKIE_MAX + 100);
 		memcpy(big + REQ_COOKIE_MAX + 100, "; tr_session=", 13);
 		big[REQ_COOKIE_MAX + 113] = '\0';
-		ASSERT_INT_EQ(req_cookie_token(big, tok, sizeof(tok)), TR_ERR_NOTFOUND);
+		ASSERT_INT_EQ(req_cookie_token(big, tok, sizeof(tok)), TR_ERR_LIMIT);
+		/* a valid token at the front of an oversized header: still refused */
+		memcpy(big, "tr_session=" TOK "; x=", 11 + 64 + 4);
+		ASSERT_INT_EQ(req_cookie_token(big, tok, sizeof(tok)), TR_ERR_LIMIT);
+		/* exactly REQ_COOKIE_MAX bytes, token last: found */
+		memset(big, 'a', REQ_COOKIE_MAX);
+		memcpy(big + REQ_COOKIE_MAX - 64 - 13, "; tr_session=" TOK, 13 + 64);
+		big[REQ_COOKIE_MAX] = '\0';
+		ASSERT_INT_EQ(req_cookie_token(big, tok, sizeof(tok)), 0);
+		ASSERT_STR_EQ(tok, TOK);
 		free(big);
 	}
 	TEST_DONE();
@@ -136,7 +145,15 @@ static void test_json(void)
 		ASSERT_INT_EQ(req_json_str(j, "d", false, out, sizeof(out)), 0);
 		ASSERT_STR_EQ(out, "\xc3\xa9t\xc3\xa9");
 		json_decref(j);
+		/* \u0000 parses, so that the member can be refused by name */
 		b = "{\"b\":\"x\\u0000y\"}";
+		ASSERT_INT_EQ(req_json_parse(b, strlen(b), &j), 0);
+		ASSERT_INT_EQ(req_json_str(j, "b", false, out, sizeof(out)), TR_ERR_INVAL);
+		ASSERT_STR_EQ(out, "");
+		json_decref(j);
+		j = NULL;
+		/* not in a key */
+		b = "{\"b\\u0000\":\"x\"}";
 		ASSERT_INT_EQ(req_json_parse(b, strlen(b), &j), TR_ERR_INVAL);
 	}
 	TEST_DONE();
@@ -192,6 +209,28 @@ static void test_handle_and_ids(void)
 	ASSERT_TRUE(!req_is_rec_id("012345678901234567890123456789012345678901234567"));
 	ASSERT_TRUE(req_is_rec_id("01234567890123456789012345678901234567890123456"));
 	ASSERT_TRUE(!req_is_rec_id(NULL));
+	TEST_DONE();
+
+	TEST_START("audit actions: the vault's 28, nothing else");
+	{
+		static const char *const all[] = {
+			"init", "start", "stop", "config_change", "login", "login_failed",
+			"login_throttled", "logout", "user_add", "user_approve", "passwd",
+			"user_disable", "user_enable", "mark", "mark_again", "mark_refused",
+			"stop_recording", "seal", "fail", "resume", "search", "view", "playback",
+			"download", "export_failed", "denied", "protocol_error", "peer_refused" };
+		size_t i;
+
+		for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+			ASSERT_TRUE(req_is_audit_action(all[i]));
+		ASSERT_INT_EQ(sizeof(all) / sizeof(all[0]), 28);
+	}
+	ASSERT_TRUE(!req_is_audit_action("bogus"));
+	ASSERT_TRUE(!req_is_audit_action("Login"));
+	ASSERT_TRUE(!req_is_audit_action("login "));
+	ASSERT_TRUE(!req_is_audit_action("log"));
+	ASSERT_TRUE(!req_is_audit_action(""));
+	ASSERT_TRUE(!req_is_audit_action(NULL));
 	TEST_DONE();
 }
 

@@ -1,8 +1,12 @@
 /* test_webui_wconf.c - command-line overrides of the [webui] section
  * (webui/wconf.c): "webui.key=value" like the other programs, and a bare
  * "key=value". */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "err.h"
 #include "test.h"
 #include "webui/wconf.h"
 
@@ -33,6 +37,46 @@ int main(void)
 	ASSERT_TRUE(wconf_set(&c, "webui.=1", err, sizeof(err)) != 0);
 	ASSERT_TRUE(wconf_set(&c, "port", err, sizeof(err)) != 0);
 	ASSERT_INT_EQ(c.port, 8282);
+	TEST_DONE();
+	TEST_START("wconf: listen must be an IPv4/IPv6 literal, refused at parse time with file:line");
+	{
+		char path[] = "/tmp/test_webui_wconf.XXXXXX";
+		int fd = mkstemp(path);
+		FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+
+		ASSERT_TRUE(f != NULL);
+		if (f != NULL) {
+			char want[128];
+
+			fputs("[webui]\nport = 8080\nlisten = 999.1.1.1\n", f);
+			fclose(f);
+			ASSERT_INT_EQ(wconf_load(&c, path, err, sizeof(err)), TR_ERR_CONFIG);
+			snprintf(want, sizeof(want), "%s:3: listen = 999.1.1.1 is not an IPv4 or IPv6 "
+			         "address", path);
+			ASSERT_TRUE(strncmp(err, want, strlen(want)) == 0);
+			f = fopen(path, "w");
+			ASSERT_TRUE(f != NULL);
+			if (f != NULL) {
+				fputs("[webui]\nlisten = ::\n", f);
+				fclose(f);
+				ASSERT_INT_EQ(wconf_load(&c, path, err, sizeof(err)), 0);
+				ASSERT_STR_EQ(c.listen, "::");
+			}
+			unlink(path);
+		}
+	}
+	ASSERT_INT_EQ(wconf_set(&c, "webui.listen=999.1.1.1", err, sizeof(err)), TR_ERR_CONFIG);
+	ASSERT_TRUE(strncmp(err, "listen = 999.1.1.1 is not an IPv4 or IPv6 address",
+	                    strlen("listen = 999.1.1.1 is not an IPv4 or IPv6 address")) == 0);
+	ASSERT_STR_EQ(c.listen, "::");       /* unchanged */
+	ASSERT_TRUE(wconf_set(&c, "listen=localhost", err, sizeof(err)) != 0);
+	ASSERT_TRUE(wconf_set(&c, "listen=", err, sizeof(err)) != 0);
+	ASSERT_TRUE(wconf_set(&c, "listen=1.2.3.4 ", err, sizeof(err)) != 0);
+	ASSERT_TRUE(wconf_set(&c, "listen=fe80::1%lo", err, sizeof(err)) != 0);
+	ASSERT_INT_EQ(wconf_set(&c, "listen=0.0.0.0", err, sizeof(err)), 0);
+	ASSERT_STR_EQ(c.listen, "0.0.0.0");
+	ASSERT_INT_EQ(wconf_set(&c, "webui.listen=::ffff:127.0.0.1", err, sizeof(err)), 0);
+	ASSERT_STR_EQ(c.listen, "::ffff:127.0.0.1");
 	TEST_DONE();
 	return TEST_EXIT();
 }

@@ -129,6 +129,35 @@ except OSError:
 s.close()
 check("declared oversize body: 413 and the connection closed at once",
       got.startswith(b"HTTP/1.1 413") and time.time() - t0 < 2, (got[:40], time.time() - t0))
+check("... one response: one status line, JSON body", got.count(b"HTTP/1.") == 1 and
+      got.endswith(b'{"error":"request body too large"}'), got[-60:])
+
+
+def raw_exchange(data):
+    s = socket.create_connection((BASE.hostname, BASE.port), timeout=5)
+    s.sendall(data)
+    out = b""
+    try:
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            out += d
+    except OSError:
+        pass
+    s.close()
+    return out
+
+
+# our own early answer (URI callback, before libmicrohttpd parsed the headers)
+got = raw_exchange(b"GET /api/me?" + b"&".join(b"a%d=1" % i for i in range(100)) + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+check("100 query parameters: one 431 response, JSON", got.startswith(b"HTTP/1.1 431 ") and
+      got.count(b"HTTP/1.") == 1 and got.endswith(b'{"error":"request line too long or too many args"}'),
+      got[:80])
+# libmicrohttpd's own answers are HTML (docs/api.md): API clients check Content-Type
+got = raw_exchange(b"GET /api/me HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 70000 + b"\r\n\r\n")
+check("oversized headers: libmicrohttpd's 431, HTML, one status line", got.startswith(b"HTTP/1.1 431 ") and
+      got.count(b"HTTP/1.") == 1 and b"<html>" in got and b"application/json" not in got, got[:80])
 r = req("POST", "/api/login", raw=b"{" + b" " * 20000 + b"}", headers={"Content-Type": "application/json"})
 check("oversize body is 413", r.status == 413, r.status)
 r = req("GET", "/api/me", headers={"X-Big": "a" * 70000})
@@ -143,6 +172,16 @@ r = req("GET", "/api/me", cookie=alice)
 check("GET /api/me", r.status == 200 and r.json().get("user") == "alice", r.status)
 r = req("GET", "/api/me", cookie="tr_session=" + "0" * 64)
 check("unknown token is 401", r.status == 401, r.status)
+# Cookie header limit 4096 bytes: at the limit the token is found, above it 431 (not "not logged in")
+tok = alice.split("=", 1)[1]
+pad = "x=" + "a" * (4096 - len("x=; tr_session=") - 64)
+r = req("GET", "/api/me", cookie=pad + "; tr_session=" + tok)
+check("a 4096-byte Cookie header with the token last is read", len(pad + "; tr_session=" + tok) == 4096
+      and r.status == 200 and (r.json() or {}).get("user") == "alice", (r.status, r.body[:80]))
+r = req("GET", "/api/me", cookie="tr_session=" + tok + "; x=" + "a" * 5000)
+check("a 5000-byte Cookie header is 431 JSON naming the cookie, even with a valid token",
+      r.status == 431 and "Cookie header too large" in (r.json() or {}).get("error", "")
+      and r.headers.get("content-type", "").startswith("application/json"), (r.status, r.body[:80]))
 
 # --- live calls
 calls = []
@@ -211,6 +250,16 @@ if other:
     check("... and cannot tell it from a gone call", (r.status, r.body) == gone, (r.body, gone[1]))
 r = req("POST", "/api/calls/%s/mark" % cid, {"note": 5}, cookie=alice, headers={"X-CSRF-Token": alice_csrf})
 check("non-text note is 400", r.status == 400, r.status)
+for raw in (b'{"note": "a\\u0000b"}', b'{"note": "a\\u0007b"}', b'{"note": "a\\rb"}'):
+    r = req("POST", "/api/calls/%s/mark" % cid, raw=raw, cookie=alice,
+            headers={"X-CSRF-Token": alice_csrf, "Content-Type": "application/json"})
+    check("note %s is 400 'note must be text without control characters'" % raw[11:17].decode(),
+          r.status == 400 and (r.json() or {}).get("error", "").startswith(
+              "note must be text without control characters"), (r.status, r.body))
+r = req("POST", "/api/calls/%s/mark" % cid, raw=b'{"note": "tab\\there\\nand a line"}', cookie=alice,
+        headers={"X-CSRF-Token": alice_csrf, "Content-Type": "application/json"})
+check("a note with tab and line break is accepted", r.status == 200 and r.json().get("recording") == rec,
+      (r.status, r.body))
 r = req("POST", "/api/calls/%s/mark" % cid, {}, cookie=ivy, headers={"X-CSRF-Token": ivy_csrf})
 check("investigator may not mark", r.status == 403, r.status)
 
@@ -238,6 +287,18 @@ for path in ("/api/recordings/%s%%00x/audio.wav" % rec, "/api/recordings/%s%%0a/
     check("control byte in the path (%s) is 400" % path[-14:], r.status == 400, (r.status, r.body[:80]))
 r = req("GET", "/api/recordings/R999999", cookie=ivy)
 check("unknown recording is 404", r.status == 404, r.status)
+# ids: 1..47 of [A-Za-z0-9_.-]; a longer segment of up to 63 characters is 400, 64 or more 404
+r = req("GET", "/api/recordings/" + "R" * 47, cookie=ivy)
+check("a 47-character id goes to the vault (its 404)", r.status == 404 and
+      (r.json() or {}).get("error") == "no such recording", (r.status, r.body))
+for n in (48, 63):
+    r = req("GET", "/api/recordings/" + "R" * n, cookie=ivy)
+    check("a %d-character id is 400 bad recording id" % n, r.status == 400 and
+          (r.json() or {}).get("error") == "bad recording id", (r.status, r.body))
+for n in (64, 200):
+    r = req("GET", "/api/recordings/" + "R" * n + "/audio.wav", cookie=ivy)
+    check("a %d-character id segment is 404 no such resource" % n, r.status == 404 and
+          (r.json() or {}).get("error") == "no such resource", (r.status, r.body))
 r = req("GET", "/api/recordings/%s/audio.wav" % rec, cookie=ivy)
 size = len(r.body)
 check("WAV download", r.status == 200 and r.body[:4] == b"RIFF" and r.headers.get("accept-ranges") == "bytes"
@@ -318,6 +379,17 @@ r = req("POST", "/api/users/inv2/approve", cookie=adm2, headers={"X-CSRF-Token":
 check("a second admin approves (200)", r.status == 200, r.body)
 r = req("GET", "/api/audit", cookie=root)
 check("admin reads the audit log", r.status == 200 and isinstance(r.json().get("audit"), list), r.status)
+for action in ("login", "peer_refused", "mark_again", ""):
+    r = req("GET", "/api/audit?action=" + action, cookie=root)
+    check("audit filter action=%s reaches the vault" % action,
+          r.status == 200 and r.json().get("action") == action, (r.status, r.body[:120]))
+for action in ("bogus", "Login", "login%20", "mark_", "x" * 31):
+    r = req("GET", "/api/audit?action=" + action, cookie=root)
+    check("audit filter action=%s is 400 naming it" % action[:12], r.status == 400 and
+          ('unknown audit action "%s"' % urllib.parse.unquote(action)) in (r.json() or {}).get("error", ""),
+          (r.status, r.body[:120]))
+r = req("GET", "/api/audit?action=" + "x" * 32, cookie=root)
+check("an audit action of 32 characters is 400 (too long)", r.status == 400, r.status)
 r = req("GET", "/api/status", cookie=root)
 st = r.json() or {}
 check("status has ring counters, rejects and vault state", r.status == 200 and st["ring"].get("attached")

@@ -126,7 +126,8 @@ def handle(conn, typ, rid, p):
             return True
         if typ == IPC_AUDIT_LIST:
             limit, offset = struct.unpack_from("<II", p, 128)
-            return ok(conn, rid, {"audit": audit[::-1][offset:offset + limit]})
+            # "action" echoes the filter the web UI passed (struct ipc_page.action)
+            return ok(conn, rid, {"audit": audit[::-1][offset:offset + limit], "action": cstr(p[136:168])})
         if s["role"] != "admin" and typ in (IPC_USER_ADD, IPC_USER_LIST, IPC_USER_APPROVE):
             return err(conn, rid, 403, "admins only")
         if typ == IPC_USER_ADD:

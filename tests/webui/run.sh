@@ -165,6 +165,80 @@ PY
 else
 	echo "skip HTTPS check: openssl is not installed"
 fi
+# command line: --help and -h print the usage to stdout and exit 0
+for h in --help -h; do
+	out=$("$B/threatrec-webui" "$h" 2>"$tmp/help.err"); rc=$?
+	if [ "$rc" = 0 ] && [ "${out#usage: threatrec-webui }" != "$out" ] && [ ! -s "$tmp/help.err" ]; then
+		echo "ok   threatrec-webui $h: usage on stdout, rc 0"; p=$((p + 1))
+	else
+		echo "FAIL threatrec-webui $h: rc $rc, stdout '${out:0:60}', stderr '$(head -c 80 "$tmp/help.err")'"
+		f=$((f + 1))
+	fi
+done
+# [webui] listen is checked when the config is read: file:line, or the -s override
+printf '[webui]\nport = 8080\nlisten = 999.1.1.1\n' >"$tmp/bad-listen.conf"
+"$B/threatrec-webui" -c "$tmp/bad-listen.conf" >"$tmp/bad-listen.out" 2>&1; rc=$?
+"$B/threatrec-webui" -s webui.listen=999.1.1.1 >>"$tmp/bad-listen.out" 2>&1; rc2=$?
+if [ "$rc" != 0 ] && [ "$rc2" != 0 ] &&
+   grep -q "$tmp/bad-listen.conf:3: listen = 999.1.1.1 is not an IPv4 or IPv6 address" "$tmp/bad-listen.out" &&
+   grep -q -- "-s: listen = 999.1.1.1 is not an IPv4 or IPv6 address" "$tmp/bad-listen.out" &&
+   ! grep -q http_start "$tmp/bad-listen.out"; then
+	echo "ok   listen = 999.1.1.1 refused at config time (file:3, and -s)"; p=$((p + 1))
+else
+	echo "FAIL bad listen: rc $rc/$rc2"; f=$((f + 1)); cat "$tmp/bad-listen.out"
+fi
+# the audit actions the web UI accepts (webui/req.c) are exactly those the
+# vault writes (the action argument of every audit_append call in vault/*.c:
+# a literal, a ?: of literals, or a variable whose assignments are)
+got=$(python3 - <<'PY'
+import glob, re
+def calls(src):
+    out = []
+    for m in re.finditer(r'\baudit_append\s*\(', src):
+        i, depth, args, cur, instr = m.end(), 1, [], "", False
+        while depth:
+            ch = src[i]
+            if instr:
+                cur += ch
+                if ch == "\\":
+                    cur += src[i + 1]; i += 1
+                elif ch == '"':
+                    instr = False
+            elif ch == '"':
+                instr = True; cur += ch
+            elif ch in "([":
+                depth += 1; cur += ch
+            elif ch in ")]":
+                depth -= 1
+                if depth: cur += ch
+            elif ch == "," and depth == 1:
+                args.append(cur.strip()); cur = ""
+            else:
+                cur += ch
+            i += 1
+        args.append(cur.strip())
+        out.append(args)
+    return out
+vault = set()
+for n in sorted(glob.glob("vault/*.c")):
+    src = open(n).read()
+    for args in calls(src):
+        if len(args) != 5:
+            continue
+        a = args[2]
+        if re.fullmatch(r'[a-z_]+', a):       # a variable: its assignments
+            a = " ".join(re.findall(r'\b%s = ([^;]*);' % a, src))
+        vault |= set(re.findall(r'"([a-z_]+)"', a))
+web = re.search(r'req_audit_actions\[\] = \{(.*?)\};', open("webui/req.c").read(), re.S).group(1)
+web = set(re.findall(r'"([a-z_]+)"', web))
+print(len(web), "same" if web == vault else "differ: web only %s, vault only %s" % (sorted(web - vault), sorted(vault - web)))
+PY
+)
+if [ "${got#* }" = "same" ]; then
+	echo "ok   audit actions in webui/req.c match the vault's audit_append calls (${got% *})"; p=$((p + 1))
+else
+	echo "FAIL audit actions: $got"; f=$((f + 1))
+fi
 [ "$f" -gt 0 ] && { echo "--- webui.log"; tail -n 20 "$tmp/webui.log"; }
 echo "$p passed, $f failed"
 [ "$f" -eq 0 ]
