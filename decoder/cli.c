@@ -292,11 +292,15 @@ static int cli_open(const struct cli_opts *o, struct ring **ringp)
 	int r, saved = -1;
 
 	if (o->ring) {
+		char why[256];
 		*ringp = NULL;
-		if ((r = ring_attach(o->ring, RING_ATTACH_RDONLY, ringp)) == 0 && !*ringp)
+		if ((r = ring_attach_why(o->ring, RING_ATTACH_RDONLY, ringp, why, sizeof why)) == 0 &&
+		    !*ringp) {
 			r = TR_ERR_SYS;
+			snprintf(why, sizeof why, "%s", tr_strerror(r));
+		}
 		if (r != 0)
-			fprintf(stderr, "threatrec-decode: ring %s: %s\n", o->ring, tr_strerror(r));
+			fprintf(stderr, "threatrec-decode: ring %s: %s\n", o->ring, why);
 		return r;
 	}
 	fflush(stdout);

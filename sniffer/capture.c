@@ -169,17 +169,25 @@ capture_ts(const struct capture *c, const struct pcap_pkthdr *h)
 	return (uint64_t)h->ts.tv_sec * 1000000000ULL + frac;
 }
 
-/* Sleeps until the paced replay reaches capture offset `off` (ns). */
+/* Sleeps until the paced replay reaches capture offset `off` (ns). A long
+ * silence in the file still ticks (timeouts, the ring's heartbeat) on the
+ * replay clock, wall0 + the offset reached so far. */
 static void
-capture_pace_wait(const struct capture *c, uint64_t mono_start, uint64_t off, volatile int *stop)
+capture_pace_wait(const struct capture *c, uint64_t mono_start, uint64_t wall0, uint64_t off,
+    capture_tick_cb tick, void *arg, uint64_t *last_tick, volatile int *stop)
 {
 	uint64_t due = mono_start + (uint64_t)((double)off / c->conf.pace);
 
 	while (!*stop) {
-		uint64_t now = tr_mono_ns(), wait;
+		uint64_t now = tr_mono_ns(), wait, at;
 		struct timespec ts;
 		if (now >= due)
 			return;
+		at = wall0 + (uint64_t)((double)(now - mono_start) * c->conf.pace);
+		if (tick != NULL && at >= *last_tick + 200000000ULL) {
+			tick(arg, at);
+			*last_tick = at;
+		}
 		wait = due - now;
 		if (wait > 100000000ULL)
 			wait = 100000000ULL;     /* wake at least every 100 ms to see *stop */
@@ -196,7 +204,7 @@ capture_run_file(struct capture *c, capture_cb cb, capture_tick_cb tick, void *a
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	uint64_t first = 0, last = 0, mono0 = tr_mono_ns(), wall0 = tr_wall_ns();
-	uint64_t shift = 0, last_tick = 0;
+	uint64_t shift = 0, last_tick = 0, mono_tick = mono0, n = 0;
 	int rv, have_first = 0;
 
 	for (;;) {
@@ -241,14 +249,20 @@ capture_run_file(struct capture *c, capture_cb cb, capture_tick_cb tick, void *a
 			last = ts;
 		if (c->conf.pace > 0) {
 			uint64_t off = ts - first + shift;
-			capture_pace_wait(c, mono0, off, stop);
+			capture_pace_wait(c, mono0, wall0, off, tick, arg, &last_tick, stop);
 			ts = wall0 + off;  /* a paced replay runs on the wall clock */
 		} else
 			ts += shift;
 		cb(arg, ts, data, h->caplen, h->len, c->dlt);
-		if (tick != NULL && ts - last_tick >= 200000000ULL) {
+		if (tick == NULL)
+			continue;
+		/* on the capture clock; and at least every 0.5 s of real time (a
+		 * large file with a short time span keeps the heartbeat fresh) */
+		if (ts - last_tick >= 200000000ULL ||
+		    ((++n & 4095) == 0 && tr_mono_ns() - mono_tick >= 500000000ULL)) {
 			tick(arg, ts);
 			last_tick = ts;
+			mono_tick = tr_mono_ns();
 		}
 	}
 }

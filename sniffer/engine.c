@@ -104,10 +104,14 @@ struct engine *engine_new(const struct engine_conf *conf, struct ring *ring)
 	struct engine *e = NULL;
 	uint32_t n;
 
-	if (conf == NULL || ring == NULL || conf->calls_max == 0)
+	if (conf == NULL || ring == NULL || conf->calls_max == 0) {
+		log_err_f("no ring or calls_max 0");
 		goto out_free;
-	if ((e = calloc(1, sizeof(*e))) == NULL)
+	}
+	if ((e = calloc(1, sizeof(*e))) == NULL) {
+		log_err_f("out of memory");
 		goto out_free;
+	}
 	e->conf = *conf;
 	e->conf.mark_code[sizeof(e->conf.mark_code) - 1] = '\0';
 	e->conf.agent_pattern[sizeof(e->conf.agent_pattern) - 1] = '\0';
@@ -117,6 +121,10 @@ struct engine *engine_new(const struct engine_conf *conf, struct ring *ring)
 		e->conf.sip_max = SIP_MSG_MAX;
 	if (rfc4733_code_init(&e->code_proto, e->conf.mark_code, ENGINE_MARK_GAP_NS) != 0) {
 		log_err_f("bad mark code \"%s\"", e->conf.mark_code);
+		goto out_free;
+	}
+	if (!engine_pattern_ok(e->conf.agent_pattern)) {
+		log_err_f("bad agent pattern \"%s\"", e->conf.agent_pattern);
 		goto out_free;
 	}
 	e->ring = ring;
@@ -137,8 +145,11 @@ struct engine *engine_new(const struct engine_conf *conf, struct ring *ring)
 	    (e->x = calloc(n, sizeof(*e->x))) == NULL ||
 	    (e->frag = ipfrag_new(e->conf.frags_max ? e->conf.frags_max : 1024,
 	                          e->conf.frag_timeout_ns ? e->conf.frag_timeout_ns
-	                                                  : 5 * NS_PER_S)) == NULL)
+	                                                  : 5 * NS_PER_S)) == NULL) {
+		log_err_f("out of memory for the tables of %u calls and %u fragmented datagrams", n,
+		          e->conf.frags_max ? e->conf.frags_max : 1024);
 		goto out_free;
+	}
 	return e;
 out_free:
 	engine_free(e);
@@ -222,6 +233,14 @@ static void call_end(struct engine *e, struct ct_call *c, uint64_t t, enum ring_
 	c->challenge_cseq = 0;
 	c->dirty = true;
 	call_flush(e, c);
+}
+
+bool engine_pattern_ok(const char *pat)
+{
+	for (; *pat != '\0'; pat++)
+		if (!((*pat >= '0' && *pat <= '9') || *pat == '+' || *pat == '?' || *pat == '*'))
+			return false;
+	return true;
 }
 
 /* Glob for extension patterns: '?' one character, '*' any run. */

@@ -23,7 +23,8 @@ struct engine_conf {
 	uint32_t sip_max;             /* largest SIP message parsed (default 65535) */
 	uint16_t sip_ports[8];        /* UDP ports treated as SIP; 0-terminated (default 5060) */
 	/* The internal (agent) side: IP ranges, or an extension pattern such as
-	 * "1???" / "2*" matched against caller/callee user parts. */
+	 * "1???" / "2*" matched against caller/callee user parts (digits and +
+	 * match themselves, ? one character, * any run; see engine_pattern_ok). */
 	struct engine_net agent_nets[ENGINE_NETS_MAX];
 	uint32_t n_agent_nets;
 	char     agent_pattern[64];
@@ -35,10 +36,13 @@ struct engine;
 /* Fills *c with defaults: calls_max 8192, timeouts 60 s / 180 s / 5 s,
  * frags_max 1024, sip_max 65535, sip_ports {5060}, no agent rule, no mark code. */
 void engine_conf_init(struct engine_conf *c);
+/* True when pat is a valid agent_pattern: only digits, '+', '?' and '*'
+ * ("" = no pattern). */
+bool engine_pattern_ok(const char *pat);
 /* Creates an engine writing into ring (borrowed; must outlive the engine).
  * calls_max is clamped to the ring's slots. All tables are allocated here:
  * engine_packet never allocates on the RTP path. NULL on a bad config
- * (mark_code, calls_max 0) or no memory. */
+ * (mark_code, agent_pattern, calls_max 0) or no memory; the reason is logged. */
 struct engine *engine_new(const struct engine_conf *, struct ring *ring);
 void engine_free(struct engine *);            /* NULL-safe */
 

@@ -5,6 +5,7 @@
  * (a core would hold unmarked audio), and only then read packets.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <getopt.h>
 #include <grp.h>
 #include <inttypes.h>
@@ -25,6 +26,7 @@
 #include "engine.h"
 #include "err.h"
 #include "log.h"
+#include "rfc4733.h"
 #include "ring.h"
 
 static volatile sig_atomic_t snf_quit;
@@ -124,6 +126,40 @@ snf_parse_nets(void *dst, const char *v, char *err, size_t errlen)
 	return 0;
 }
 
+/* mark_code = *99: 1 to 15 keys of 0-9 * # A-D, empty = off (checked as the
+ * engine will: rfc4733_code_init) */
+static int
+snf_parse_mark_code(void *dst, const char *v, char *err, size_t errlen)
+{
+	struct snf_conf *c = dst;
+	struct rfc4733_code m;
+
+	if (strlen(v) >= sizeof c->eng.mark_code || rfc4733_code_init(&m, v, 0) != 0) {
+		snprintf(err, errlen, "mark_code: \"%s\" is not a key code (1 to %u of the keys "
+		    "0-9 * # A-D, e.g. *99; empty = off)", v, RFC4733_CODE_MAX);
+		return -1;
+	}
+	snprintf(c->eng.mark_code, sizeof c->eng.mark_code, "%s", v);
+	return 0;
+}
+
+/* agent_pattern = 2???: digits and + match themselves, ? one character,
+ * * any run; empty = none */
+static int
+snf_parse_pattern(void *dst, const char *v, char *err, size_t errlen)
+{
+	struct snf_conf *c = dst;
+
+	if (strlen(v) >= sizeof c->eng.agent_pattern || !engine_pattern_ok(v)) {
+		snprintf(err, errlen, "agent_pattern: \"%s\" is not an extension pattern (at most %zu "
+		    "of: digits and + (themselves), ? (one character), * (any run); e.g. 2??? or 2*)", v,
+		    sizeof c->eng.agent_pattern - 1);
+		return -1;
+	}
+	snprintf(c->eng.agent_pattern, sizeof c->eng.agent_pattern, "%s", v);
+	return 0;
+}
+
 #define O(f) offsetof(struct snf_conf, f)
 static const struct conf_key snf_keys[] = {
 	{ "ring", "name", CONF_STR, O(ring_name), sizeof(((struct snf_conf *)0)->ring_name), 0, 0, NULL },
@@ -145,8 +181,8 @@ static const struct conf_key snf_keys[] = {
 	{ "sniffer", "user", CONF_STR, O(user), sizeof(((struct snf_conf *)0)->user), 0, 0, NULL },
 	{ "sniffer", "sip_ports", CONF_FUNC, 0, 0, 0, 0, snf_parse_ports },
 	{ "sniffer", "agent_nets", CONF_FUNC, 0, 0, 0, 0, snf_parse_nets },
-	{ "sniffer", "agent_pattern", CONF_STR, O(eng.agent_pattern), sizeof(((struct snf_conf *)0)->eng.agent_pattern), 0, 0, NULL },
-	{ "sniffer", "mark_code", CONF_STR, O(eng.mark_code), sizeof(((struct snf_conf *)0)->eng.mark_code), 0, 0, NULL },
+	{ "sniffer", "agent_pattern", CONF_FUNC, 0, 0, 0, 0, snf_parse_pattern },
+	{ "sniffer", "mark_code", CONF_FUNC, 0, 0, 0, 0, snf_parse_mark_code },
 	{ "sniffer", "media_timeout", CONF_DURATION, O(eng.media_timeout_ns), 0, 1000000000ULL, 0, NULL },
 	{ "sniffer", "setup_timeout", CONF_DURATION, O(eng.setup_timeout_ns), 0, 1000000000ULL, 0, NULL },
 	{ "sniffer", "frag_timeout", CONF_DURATION, O(eng.frag_timeout_ns), 0, 100000000ULL, 0, NULL },
@@ -269,12 +305,11 @@ snf_list(const char *ring_name)
 {
 	struct ring *r = NULL;
 	struct ring_call c;
+	char why[256];
 	uint32_t s;
-	int rv;
 
-	if ((rv = ring_attach(ring_name, RING_ATTACH_RDONLY, &r)) != 0) {
-		fprintf(stderr, "threatrec-sniffer: cannot open ring %s: %s (%m)\n", ring_name,
-		    tr_strerror(rv));
+	if (ring_attach_why(ring_name, RING_ATTACH_RDONLY, &r, why, sizeof why) != 0) {
+		fprintf(stderr, "threatrec-sniffer: cannot open ring %s: %s\n", ring_name, why);
 		return 1;
 	}
 	for (s = 0; s < ring_slots(r); s++) {
@@ -474,29 +509,39 @@ main(int argc, char **argv)
 		capture_close(x.cap);
 		return 1;
 	}
-	if ((rv = ring_create(&rc, &x.ring)) != 0) {
-		fprintf(stderr, "threatrec-sniffer: cannot create ring %s (%llu bytes, %u slots, chunk %u): %s (%m)\n",
-		    rc.name, (unsigned long long)rc.size, rc.slots, rc.chunk_size, tr_strerror(rv));
-		capture_close(x.cap);
-		return 1;
-	}
-	if (snf_chgrp(x.conf.ring_name, "", x.conf.ring_group) != 0 ||
-	    snf_chgrp(x.conf.ring_name, ".marks", x.conf.marks_group) != 0) {
-		ring_close(x.ring);
-		capture_close(x.cap);
-		return 1;
-	}
-	__atomic_store_n(&ring_stats_w(x.ring)->heartbeat, tr_wall_ns(), __ATOMIC_RELAXED);
-	if ((rv = snf_drop_privileges(x.conf.user)) != 0)
-		fatal_fr(rv, "dropping privileges");
-	if ((x.eng = engine_new(&x.conf.eng, x.ring)) == NULL)
-		fatal_f("cannot create the engine (out of memory?)");
-
+	/* A signal from here on stops the capture loop, which removes the ring. */
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = snf_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	if ((rv = ring_create(&rc, &x.ring)) != 0) {
+		/* a ring in use by a running sniffer: ring_create said so (logged) */
+		if (rv != TR_ERR_EXISTS)
+			fprintf(stderr, "threatrec-sniffer: cannot create ring %s (%llu bytes, %u slots, "
+			    "chunk %u): %s%s%s\n", rc.name, (unsigned long long)rc.size, rc.slots,
+			    rc.chunk_size, tr_strerror(rv), rv == TR_ERR_SYS ? ": " : "",
+			    rv == TR_ERR_SYS ? strerror(errno) : "");
+		capture_close(x.cap);
+		return 1;
+	}
+	/* Every failure from here on removes the ring (and its .marks) again:
+	 * the engine is made before the privileges go, while the sniffer can
+	 * still unlink what it created. */
+	if (snf_chgrp(x.conf.ring_name, "", x.conf.ring_group) != 0 ||
+	    snf_chgrp(x.conf.ring_name, ".marks", x.conf.marks_group) != 0)
+		goto fail;
+	__atomic_store_n(&ring_stats_w(x.ring)->heartbeat, tr_wall_ns(), __ATOMIC_RELAXED);
+	if ((x.eng = engine_new(&x.conf.eng, x.ring)) == NULL) {
+		fprintf(stderr, "threatrec-sniffer: cannot create the engine (the reason is above)\n");
+		goto fail;
+	}
+	if ((rv = snf_drop_privileges(x.conf.user)) != 0) {
+		fprintf(stderr, "threatrec-sniffer: cannot drop privileges to user \"%s\": %s%s%s\n",
+		    x.conf.user, tr_strerror(rv), rv == TR_ERR_SYS ? ": " : "",
+		    rv == TR_ERR_SYS ? strerror(errno) : "");
+		goto fail;
+	}
 	log_info_f("ring %s: %llu MiB, %u slots; reading %s%s", x.conf.ring_name,
 	    (unsigned long long)(x.conf.ring_size >> 20), x.conf.ring_slots, iface ? iface : file,
 	    pace > 0 ? " (paced)" : "");
@@ -523,4 +568,9 @@ main(int argc, char **argv)
 	capture_close(x.cap);
 	ring_close(x.ring);
 	return rv == 0 ? 0 : 1;
+fail:
+	engine_free(x.eng);
+	capture_close(x.cap);
+	ring_close(x.ring);
+	return 1;
 }

@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,6 +89,8 @@ struct ring {
 	int      writer;
 	int      anon;
 	char     name[128];
+	dev_t    dev, mdev;        /* writer: the objects it created (ring_close unlinks only those) */
+	ino_t    ino, mino;
 	struct ring_hdr *hdr;
 	struct ring_wstate *w;     /* writer only */
 };
@@ -228,13 +232,104 @@ out:
 	return r;
 }
 
+/* Is process pid running (not gone, not a zombie)? Without /proc, kill()
+ * alone decides. */
+static int
+ring_pid_running(uint64_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	int running = 0;
+
+	if (pid == 0 || pid > INT32_MAX)
+		goto out;
+	if (kill((pid_t)pid, 0) != 0 && errno != EPERM)
+		goto out;
+	running = 1;
+	snprintf(path, sizeof path, "/proc/%llu/stat", (unsigned long long)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		goto out;
+	/* "pid (comm) S ...": the state follows the last ')' */
+	if (fgets(buf, sizeof buf, f) != NULL && (p = strrchr(buf, ')')) != NULL &&
+	    p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'))
+		running = 0;
+	fclose(f);
+out:
+	return running;
+}
+
+bool
+ring_writer_alive(const struct ring_stats *st, uint64_t now)
+{
+	uint64_t hb = st->heartbeat, age = now > hb ? now - hb : hb - now;
+
+	return hb != 0 && age <= RING_WRITER_STALE_NS && ring_pid_running(st->writer_pid);
+}
+
+/* What has the name ring_create is about to use: 0 = nothing, or something
+ * that may be replaced (not a ring of this version, or a ring whose writer
+ * is gone; logged); TR_ERR_EXISTS = a ring with a live writer (logged;
+ * nothing is touched); TR_ERR_SYS = it cannot be inspected (errno). A ring
+ * still being created has no magic yet, but already its writer's pid and
+ * heartbeat (ring_create writes them first). */
+static int
+ring_check_existing(const char *name)
+{
+	struct ring_hdr h;
+	struct stat st;
+	uint64_t now = tr_wall_ns(), hb;
+	int fd, rv = TR_ERR_SYS, saved, have, is_ring;
+	char age[48];
+
+	if ((fd = shm_open(name, O_RDONLY, 0)) < 0) {
+		if (errno == ENOENT)
+			rv = 0;
+		goto out;
+	}
+	if (fstat(fd, &st) != 0)
+		goto out;
+	rv = 0;
+	memset(&h, 0, sizeof h);
+	have = (uint64_t)st.st_size >= sizeof h && pread(fd, &h, sizeof h, 0) == (ssize_t)sizeof h;
+	is_ring = have && h.magic == RING_MAGIC && h.version == RING_VERSION;
+	if (!have || (!is_ring && h.magic != 0)) {
+		log_warn_f("replacing %s: it is not a threatrec ring of version %d", name, RING_VERSION);
+		goto out;
+	}
+	hb = h.stats.heartbeat;
+	if (hb == 0)
+		snprintf(age, sizeof age, "no heartbeat");
+	else
+		snprintf(age, sizeof age, "heartbeat %.1f s old", (double)(now > hb ? now - hb : 0) / 1e9);
+	if (ring_writer_alive(&h.stats, now)) {
+		log_err_f("ring %s is in use: its writer (pid %llu) is running, %s; stop that sniffer "
+		    "or choose another ring name (--ring NAME or [ring] name)", name,
+		    (unsigned long long)h.stats.writer_pid, age);
+		rv = TR_ERR_EXISTS;
+		goto out;
+	}
+	if (is_ring)
+		log_warn_f("replacing the stale ring %s (writer pid %llu %s, %s)", name,
+		    (unsigned long long)h.stats.writer_pid,
+		    ring_pid_running(h.stats.writer_pid) ? "still running" : "gone", age);
+	else
+		log_warn_f("replacing %s: it is not a threatrec ring (no header)", name);
+out:
+	saved = errno;
+	if (fd >= 0)
+		close(fd);
+	errno = saved;
+	return rv;
+}
+
 int
 ring_create(const struct ring_conf *conf, struct ring **ringp)
 {
 	struct ring *r = NULL;
 	uint64_t page, off_marks, off_slots, off_chdrs, off_chunks, total, n_chunks, marks_len;
-	int fd = -1, mfd = -1, rv = TR_ERR_CONFIG, saved = 0, locked;
+	int fd = -1, mfd = -1, rv = TR_ERR_CONFIG, saved = 0, locked, created = 0;
 	char mname[160];
+	struct stat st;
 
 	*ringp = NULL;
 	page = (uint64_t)sysconf(_SC_PAGESIZE);
@@ -267,25 +362,34 @@ ring_create(const struct ring_conf *conf, struct ring **ringp)
 		    strchr(conf->name + 1, '/') != NULL)
 			goto out;
 		snprintf(r->name, sizeof r->name, "%s", conf->name);
+		snprintf(mname, sizeof mname, "%s.marks", conf->name);
+		/* a live writer's ring is never replaced: TR_ERR_EXISTS */
+		if ((rv = ring_check_existing(conf->name)) != 0)
+			goto out;
 		rv = TR_ERR_SYS;
-		(void)shm_unlink(conf->name);      /* a stale ring from a previous run */
+		(void)shm_unlink(conf->name);      /* a stale ring, or not a ring (logged) */
 		fd = shm_open(conf->name, O_RDWR | O_CREAT | O_EXCL, conf->mode ? conf->mode : 0640);
 		if (fd < 0)
 			goto out;
-		if (fchmod(fd, conf->mode ? conf->mode : 0640) != 0 || ftruncate(fd, (off_t)total) != 0)
+		created = 1;
+		if (fstat(fd, &st) != 0 || fchmod(fd, conf->mode ? conf->mode : 0640) != 0 ||
+		    ftruncate(fd, (off_t)total) != 0)
 			goto out;
+		r->dev = st.st_dev;
+		r->ino = st.st_ino;
 		r->base = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 		/* The mark words: a second object, so that only the vault's group
 		 * can be given write access (the web UI reads the ring only). */
-		snprintf(mname, sizeof mname, "%s.marks", conf->name);
 		(void)shm_unlink(mname);
 		mfd = shm_open(mname, O_RDWR | O_CREAT | O_EXCL, conf->marks_mode ? conf->marks_mode : 0660);
 		if (mfd < 0)
 			goto out;
 		r->marks_created = 1;
-		if (fchmod(mfd, conf->marks_mode ? conf->marks_mode : 0660) != 0 ||
+		if (fstat(mfd, &st) != 0 || fchmod(mfd, conf->marks_mode ? conf->marks_mode : 0660) != 0 ||
 		    ftruncate(mfd, (off_t)marks_len) != 0)
 			goto out;
+		r->mdev = st.st_dev;
+		r->mino = st.st_ino;
 		r->marks = mmap(NULL, marks_len, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
 	}
 	if (r->marks == MAP_FAILED)
@@ -299,6 +403,11 @@ ring_create(const struct ring_conf *conf, struct ring **ringp)
 	r->marks_separate = 1;
 	r->marks_len = marks_len;
 	r->map_len = total;
+	/* Who owns the name, before the slow part (mlock or populate): another
+	 * sniffer started meanwhile finds a live writer (ring_check_existing). */
+	r->hdr = (struct ring_hdr *)r->base;
+	r->hdr->stats.writer_pid = (uint64_t)getpid();
+	__atomic_store_n(&r->hdr->stats.heartbeat, tr_wall_ns(), __ATOMIC_RELAXED);
 	if (conf->mlock && mlock(r->base, total) != 0) {
 		log_warn_f("mlock of %llu bytes failed: %s (ring may be swapped)",
 		    (unsigned long long)total, strerror(errno));
@@ -319,7 +428,6 @@ ring_create(const struct ring_conf *conf, struct ring **ringp)
 		goto out;
 	}
 	(void)madvise(r->base, total, MADV_DONTDUMP);
-	r->hdr = (struct ring_hdr *)r->base;
 	r->hdr->version = RING_VERSION;
 	r->hdr->hdr_size = RING_HDR_SIZE;
 	r->hdr->page_size = (uint32_t)page;
@@ -337,6 +445,7 @@ ring_create(const struct ring_conf *conf, struct ring **ringp)
 	r->hdr->created_ns = tr_wall_ns();
 	r->hdr->stats.chunks_total = n_chunks;
 	r->hdr->stats.writer_pid = (uint64_t)getpid();
+	__atomic_store_n(&r->hdr->stats.heartbeat, tr_wall_ns(), __ATOMIC_RELAXED);
 	if ((rv = ring_wstate_new(conf->slots, (uint32_t)n_chunks, &r->w)) != 0)
 		goto out;
 	__atomic_store_n(&r->hdr->magic, RING_MAGIC, __ATOMIC_RELEASE);
@@ -354,7 +463,7 @@ out:
 			munmap(r->base, total);
 		if (r->marks != NULL)
 			munmap(r->marks, marks_len);
-		if (r->name[0] && !r->anon)
+		if (created)
 			shm_unlink(r->name);
 		if (r->marks_created)
 			shm_unlink(mname);
@@ -365,8 +474,26 @@ out:
 	return rv;
 }
 
+static void __attribute__((format(printf, 3, 4)))
+ring_why(char *why, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why == NULL || n == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, n, fmt, ap);
+	va_end(ap);
+}
+
 int
 ring_attach(const char *name, int flags, struct ring **ringp)
+{
+	return ring_attach_why(name, flags, ringp, NULL, 0);
+}
+
+int
+ring_attach_why(const char *name, int flags, struct ring **ringp, char *why, size_t whylen)
 {
 	struct ring *r = NULL;
 	struct ring_hdr h;
@@ -375,50 +502,79 @@ ring_attach(const char *name, int flags, struct ring **ringp)
 	char mname[160];
 
 	*ringp = NULL;
+	ring_why(why, whylen, "out of memory");
 	if ((r = calloc(1, sizeof *r)) == NULL) {
 		rv = TR_ERR_NOMEM;
 		goto out;
 	}
 	snprintf(r->name, sizeof r->name, "%s", name);
-	if ((fd = shm_open(name, O_RDONLY, 0)) < 0)
+	snprintf(mname, sizeof mname, "%s.marks", name);
+	if ((fd = shm_open(name, O_RDONLY, 0)) < 0 || fstat(fd, &st) != 0) {
+		if (errno == ENOENT)
+			ring_why(why, whylen, "no such ring (no shared-memory object of that name; "
+			    "is threatrec-sniffer running with this ring name?)");
+		else
+			ring_why(why, whylen, "cannot open it: %s", strerror(errno));
 		goto out;
-	if (fstat(fd, &st) != 0)
-		goto out;
+	}
 	rv = TR_ERR_INVAL;
-	if ((uint64_t)st.st_size < sizeof h)
+	if ((uint64_t)st.st_size < sizeof h || pread(fd, &h, sizeof h, 0) != (ssize_t)sizeof h) {
+		ring_why(why, whylen, "not a threatrec ring (%lld bytes, too small for a ring header; "
+		    "or a sniffer is just creating it)", (long long)st.st_size);
 		goto out;
-	if (pread(fd, &h, sizeof h, 0) != (ssize_t)sizeof h)
+	}
+	if (h.magic != RING_MAGIC) {
+		ring_why(why, whylen, h.magic == 0 ? "not a threatrec ring (no ring header; or a sniffer "
+		    "is just creating it)" : "not a threatrec ring (no TRING001 magic in its header)");
 		goto out;
-	if (h.magic != RING_MAGIC || h.version != RING_VERSION ||
-	    h.slot_size != sizeof(struct ring_call) || h.rec_hdr_size != sizeof(struct ring_rec) ||
-	    h.total_size != (uint64_t)st.st_size || h.slots == 0 || h.slots > RING_SLOTS_MAX ||
+	}
+	if (h.version != RING_VERSION || h.slot_size != sizeof(struct ring_call) ||
+	    h.rec_hdr_size != sizeof(struct ring_rec)) {
+		ring_why(why, whylen, "a threatrec ring of version %u (slot %u bytes), but this program "
+		    "reads version %d (slot %zu bytes): sniffer and reader from different builds?",
+		    h.version, h.slot_size, RING_VERSION, sizeof(struct ring_call));
+		goto out;
+	}
+	if (h.total_size != (uint64_t)st.st_size || h.slots == 0 || h.slots > RING_SLOTS_MAX ||
 	    h.chunk_size < RING_CHUNK_MIN || h.chunk_size > RING_CHUNK_MAX ||
 	    h.page_size == 0 || (h.page_size & (h.page_size - 1)) != 0 ||  /* divides marks_len */
 	    h.off_marks != 0 || h.off_slots < RING_HDR_SIZE || h.off_slots > h.total_size ||
 	    h.off_chdrs > h.total_size || h.off_chunks > h.total_size ||  /* no wrap below */
 	    h.off_chdrs < h.off_slots + (uint64_t)h.slots * sizeof(struct ring_call) ||
 	    h.off_chunks < h.off_chdrs + (uint64_t)h.n_chunks * sizeof(struct ring_chunk) ||
-	    h.off_chunks + (uint64_t)h.n_chunks * h.chunk_size > h.total_size)
+	    h.off_chunks + (uint64_t)h.n_chunks * h.chunk_size > h.total_size) {
+		ring_why(why, whylen, "corrupt ring header (its size or geometry is out of bounds)");
 		goto out;
+	}
 	rv = TR_ERR_SYS;
 	r->base = mmap(NULL, h.total_size, PROT_READ, MAP_SHARED, fd, 0);
 	if (r->base == MAP_FAILED) {
 		r->base = NULL;
+		ring_why(why, whylen, "cannot map its %llu bytes: %s", (unsigned long long)h.total_size,
+		    strerror(errno));
 		goto out;
 	}
 	r->map_len = h.total_size;
 	r->hdr = (struct ring_hdr *)r->base;
 	/* the mark words: writable only with RING_ATTACH_MARKS (the vault) */
-	snprintf(mname, sizeof mname, "%s.marks", name);
 	r->marks_len = ring_round_up((uint64_t)h.slots * sizeof(uint64_t), h.page_size);
 	if ((mfd = shm_open(mname, wr ? O_RDWR : O_RDONLY, 0)) < 0) {
-		if (wr || errno != EACCES)
+		if (wr || errno != EACCES) {
+			if (errno == ENOENT)
+				ring_why(why, whylen, "its mark words object %s is missing (removed by hand? "
+				    "restart the sniffer)", mname);
+			else
+				ring_why(why, whylen, "cannot open its mark words object %s: %s", mname,
+				    strerror(errno));
 			goto out;
+		}
 		/* A metadata-only reader (the web UI) is not in the marks group:
 		 * it sees no marks (all zero) and asks the vault instead. */
 		r->marks = mmap(NULL, r->marks_len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	} else {
 		if (fstat(mfd, &st) != 0 || (uint64_t)st.st_size < r->marks_len) {
+			ring_why(why, whylen, "its mark words object %s is too small (%lld bytes, "
+			    "%llu needed)", mname, (long long)st.st_size, (unsigned long long)r->marks_len);
 			rv = TR_ERR_INVAL;
 			goto out;
 		}
@@ -427,12 +583,14 @@ ring_attach(const char *name, int flags, struct ring **ringp)
 	}
 	if (r->marks == MAP_FAILED) {
 		r->marks = NULL;
+		ring_why(why, whylen, "cannot map its mark words: %s", strerror(errno));
 		goto out;
 	}
 	r->marks_separate = 1;
 	*ringp = r;
 	r = NULL;
 	rv = 0;
+	ring_why(why, whylen, "success");
 out:
 	saved = errno;
 	if (fd >= 0)
@@ -442,6 +600,20 @@ out:
 	ring_close(r);
 	errno = saved;
 	return rv;
+}
+
+/* Unlinks a shm object the writer created, unless it is no longer there or
+ * is another one now (a successor that replaced a stale ring). */
+static void
+ring_unlink_own(const char *name, dev_t dev, ino_t ino)
+{
+	struct stat st;
+	char path[200];
+
+	snprintf(path, sizeof path, "/dev/shm%s", name);
+	if (stat(path, &st) == 0 && (st.st_dev != dev || st.st_ino != ino))
+		return;
+	(void)shm_unlink(name);
 }
 
 void
@@ -456,8 +628,8 @@ ring_close(struct ring *r)
 	if (r->writer && !r->anon && r->name[0]) {
 		char mname[160];
 		snprintf(mname, sizeof mname, "%s.marks", r->name);
-		shm_unlink(r->name);
-		shm_unlink(mname);
+		ring_unlink_own(r->name, r->dev, r->ino);
+		ring_unlink_own(mname, r->mdev, r->mino);
 	}
 	ring_wstate_free(r->w);
 	free(r);

@@ -180,14 +180,30 @@ struct ring_conf {
 
 struct ring;
 
-/* Lifecycle. ring_create: the writer creates (or replaces) the ring.
+/* Lifecycle. ring_create: the writer creates the ring, replacing what has
+ * that name only when it is not a ring of this version or its writer is
+ * gone (see ring_writer_alive; logged). A ring whose writer is alive is left
+ * alone, with its .marks object: TR_ERR_EXISTS, and the reason is logged
+ * (the name, the writer's pid, the heartbeat's age).
  * ring_attach: a reader maps it; RING_ATTACH_MARKS also maps the mark words
- * writable (vault). Both return 0 or TR_ERR_*; *ringp is freed with ring_close. */
+ * writable (vault). Both return 0 or TR_ERR_*; *ringp is freed with ring_close.
+ * ring_attach_why also puts what is wrong into why (no such ring, not a
+ * threatrec ring, another version, the .marks object missing, ...), without
+ * the ring's name; the return codes are those of ring_attach. */
 #define RING_ATTACH_RDONLY  0
 #define RING_ATTACH_MARKS   1
 int  ring_create(const struct ring_conf *, struct ring **ringp);
 int  ring_attach(const char *name, int flags, struct ring **ringp);
-void ring_close(struct ring *);                 /* NULL-safe; the writer unlinks the shm */
+int  ring_attach_why(const char *name, int flags, struct ring **ringp, char *why, size_t whylen);
+/* NULL-safe. The writer unlinks the shm objects, if they are still the ones
+ * it created (not a successor's that replaced them). */
+void ring_close(struct ring *);
+
+/* A writer is alive when its process runs (kill 0 succeeds or says EPERM,
+ * and it is not a zombie) and its heartbeat (wall clock) is at most
+ * RING_WRITER_STALE_NS away from now_ns. */
+#define RING_WRITER_STALE_NS  (10ULL * 1000000000ULL)
+bool ring_writer_alive(const struct ring_stats *, uint64_t now_ns);
 uint32_t ring_slots(const struct ring *);
 
 /* --- writer side (single thread) --- */

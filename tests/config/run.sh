@@ -47,6 +47,21 @@ check_bad "sniffer, bad duration" sniffer "media_timeout = soon" "$B/threatrec-s
 check_bad "vault, unknown user" vault "peer_uids = no-such-user-xyz" "$B/threatrec-vault" verify -c "$W/bad.conf"
 check_bad "vault, bad mode" vault "socket_mode = 0999" "$B/threatrec-vault" verify -c "$W/bad.conf"
 check_bad "web UI, bad port" webui "port = 70000" timeout 5 "$B/threatrec-webui" -c "$W/bad.conf"
+check_bad "sniffer, bad mark_code" sniffer "mark_code = *9X" "$B/threatrec-sniffer" -c "$W/bad.conf" --list
+check_bad "sniffer, agent_pattern [[[" sniffer "agent_pattern = [[[" "$B/threatrec-sniffer" -c "$W/bad.conf" --list
+check_bad "sniffer, agent_pattern 1xx*2" sniffer "agent_pattern = 1xx*2" "$B/threatrec-sniffer" -c "$W/bad.conf" --list
+# the same with a capture: refused before the ring exists, nothing left in /dev/shm
+shm_left() { ls /dev/shm 2>/dev/null | grep -F -- "${1#/}" | tr '\n' ' '; }
+R=/threatrec-cfgtest-mc-$$
+check_bad "sniffer -r, bad mark_code" sniffer "mark_code = *9X" "$B/threatrec-sniffer" -c "$W/bad.conf" \
+	-r pcaps/basic-pcmu.pcap --ring $R -s ring.size=16M -s ring.mlock=no -s sniffer.user=
+grep -q 'mark_code: "\*9X" is not a key code' <<<"$out" && ! grep -q "out of memory" <<<"$out" &&
+	ok "bad mark_code: says what a key code is, no guessing" || bad "bad mark_code message" "$out"
+[ -z "$(shm_left $R)" ] && ok "bad mark_code: no ring left in /dev/shm" || bad "bad mark_code left $(shm_left $R)"
+# a failure after the ring was made (no such group for it) removes it again
+out=$("$B/threatrec-sniffer" -r pcaps/basic-pcmu.pcap --ring $R -s ring.size=16M -s ring.group=no-such-group-xyz 2>&1); rc=$?
+[ $rc -eq 1 ] && grep -q 'no such group "no-such-group-xyz"' <<<"$out" && [ -z "$(shm_left $R)" ] &&
+	ok "a failure after the ring was created removes it and its .marks" || bad "failure after ring creation (rc $rc, left: $(shm_left $R))" "$out"
 printf '[ring]\nsize\n' >"$W/bad.conf"
 out=$("$B/threatrec-sniffer" -c "$W/bad.conf" --list 2>&1)
 grep -q 'bad.conf:2: expected "key = value"' <<<"$out" && ok "a line without '=' is refused with its number" || bad "line without =" "$out"
@@ -70,5 +85,44 @@ try_usage "--loop needs --pace" "--loop needs --pace" -r pcaps/basic-pcmu.pcap -
 try_usage "ring name without /" "must start with /" -r pcaps/basic-pcmu.pcap --ring noslash
 try_usage "chunk size not a power of two" "must be a power of two" -r pcaps/basic-pcmu.pcap -s ring.chunk_size=12K
 try_usage "-i and -r together" "exactly one of" -r pcaps/basic-pcmu.pcap -i lo
+try_usage "-s bad mark_code" 'mark_code: "*9X" is not a key code' -r pcaps/basic-pcmu.pcap -s 'sniffer.mark_code=*9X'
+try_usage "-s bad agent_pattern" 'agent_pattern: "1xx*2" is not an extension pattern' -r pcaps/basic-pcmu.pcap -s 'sniffer.agent_pattern=1xx*2'
+
+# ring errors say what is wrong
+out=$("$B/threatrec-decode" calls --ring /threatrec-cfgtest-none-$$ 2>&1); rc=$?
+[ $rc -ne 0 ] && grep -q "ring /threatrec-cfgtest-none-$$: no such ring" <<<"$out" && ok "decode --ring: no such ring" ||
+	bad "decode --ring, no such ring (rc $rc)" "$out"
+F=/threatrec-cfgtest-fake-$$
+head -c 8192 /dev/zero | tr '\0' 'x' >"/dev/shm$F"
+out=$("$B/threatrec-sniffer" --list --ring $F 2>&1); rc=$?
+rm -f "/dev/shm$F"
+[ $rc -ne 0 ] && grep -q "cannot open ring $F: not a threatrec ring" <<<"$out" && ok "--list: not a threatrec ring" ||
+	bad "--list of a non-ring object (rc $rc)" "$out"
+
+# Two sniffers, one ring name: the second refuses and leaves the first's ring alone.
+R=/threatrec-cfgtest-dup-$$
+"$B/threatrec-sniffer" -r pcaps/concurrent-20.pcap --hold --ring $R -s ring.size=16M -s ring.mlock=no \
+	-s sniffer.user= >"$W/first.log" 2>&1 &
+first=$!
+for i in $(seq 100); do grep -q "holding the ring" "$W/first.log" && break; sleep 0.05; done
+ino=$(stat -c %i "/dev/shm$R" 2>/dev/null) mino=$(stat -c %i "/dev/shm$R.marks" 2>/dev/null)
+sleep 2     # the held ring's heartbeat must stay fresh after the input ended
+out=$("$B/threatrec-sniffer" -r pcaps/basic-pcmu.pcap --ring $R -s ring.size=16M 2>&1); rc=$?
+if [ $rc -eq 1 ] && grep -qE "ring $R is in use: its writer \(pid $first\) is running, heartbeat 0\.[0-9] s old; stop that sniffer or choose another ring name" <<<"$out"
+then ok "a second sniffer on a live ring fails, naming the ring, the pid and a fresh heartbeat"
+else bad "second sniffer on a live ring (rc $rc)" "$out"; fi
+[ -n "$ino" ] && [ "$(stat -c %i "/dev/shm$R" 2>/dev/null)" = "$ino" ] && [ "$(stat -c %i "/dev/shm$R.marks" 2>/dev/null)" = "$mino" ] &&
+	ok "the first sniffer's ring and .marks are untouched" || bad "the first ring was touched ($ino/$mino)"
+n=$("$B/threatrec-sniffer" --list --ring $R 2>&1 | grep -c '"call_id"')
+[ "$n" = 20 ] && ok "the first sniffer's ring still lists its 20 calls" || bad "--list after the refused start: $n calls"
+rm -f "/dev/shm$R.marks"
+out=$("$B/threatrec-sniffer" --list --ring $R 2>&1); rc=$?
+[ $rc -ne 0 ] && grep -q "cannot open ring $R: its mark words object $R.marks is missing" <<<"$out" &&
+	ok "--list: the .marks object is missing" || bad "--list without .marks (rc $rc)" "$out"
+kill -9 $first; wait $first 2>/dev/null
+out=$("$B/threatrec-sniffer" -r pcaps/basic-pcmu.pcap --ring $R -s ring.size=16M -s ring.mlock=no 2>&1); rc=$?
+[ $rc -eq 0 ] && grep -q "replacing the stale ring $R (writer pid $first gone" <<<"$out" && [ -z "$(shm_left $R)" ] &&
+	ok "a ring whose writer died is replaced (and removed at exit)" || bad "replacing a dead writer's ring (rc $rc, left: $(shm_left $R))" "$out"
+rm -f "/dev/shm$R" "/dev/shm$R.marks"
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

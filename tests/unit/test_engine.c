@@ -949,6 +949,47 @@ static void test_real_captures(void)
 	ASSERT_TRUE(checked > 0);
 }
 
+/* What engine_new refuses, and that it says why (sniffer/main.c checks the
+ * same at config time, so the ring is not even created for these). */
+static void test_bad_conf_refused(void)
+{
+	struct engine_conf c;
+	struct ring *r;
+	char err[1024];
+	struct engine *e;
+
+	TEST_START("agent_pattern and mark_code are checked; engine_new names what is wrong");
+	ASSERT_TRUE(engine_pattern_ok(""));
+	ASSERT_TRUE(engine_pattern_ok("2???"));
+	ASSERT_TRUE(engine_pattern_ok("1*"));
+	ASSERT_TRUE(engine_pattern_ok("+4930*"));
+	ASSERT_TRUE(!engine_pattern_ok("[[["));
+	ASSERT_TRUE(!engine_pattern_ok("1xx*2"));
+	ASSERT_TRUE(!engine_pattern_ok("2 ???"));
+	ASSERT_TRUE((r = mk_ring(16, 1u << 20)) != NULL);
+	engine_conf_init(&c);
+	snprintf(c.mark_code, sizeof(c.mark_code), "*9X");
+	test_stderr_begin();
+	e = engine_new(&c, r);
+	test_stderr_end(err, sizeof(err));
+	ASSERT_TRUE(e == NULL);
+	ASSERT_TRUE(strstr(err, "bad mark code \"*9X\"") != NULL);
+	engine_conf_init(&c);
+	snprintf(c.agent_pattern, sizeof(c.agent_pattern), "1xx*2");
+	test_stderr_begin();
+	e = engine_new(&c, r);
+	test_stderr_end(err, sizeof(err));
+	ASSERT_TRUE(e == NULL);
+	ASSERT_TRUE(strstr(err, "bad agent pattern \"1xx*2\"") != NULL);
+	engine_conf_init(&c);
+	snprintf(c.mark_code, sizeof(c.mark_code), "*99");
+	snprintf(c.agent_pattern, sizeof(c.agent_pattern), "2???");
+	ASSERT_TRUE((e = engine_new(&c, r)) != NULL);
+	engine_free(e);
+	ring_close(r);
+	TEST_DONE();
+}
+
 int main(void)
 {
 	test_basic_call();
@@ -960,6 +1001,7 @@ int main(void)
 	test_symmetric_learning();
 	test_rtcp_mux_and_rtcp_attr();
 	test_mark_code();
+	test_bad_conf_refused();
 	test_agent_nets_ports_limits();
 	test_fragmented_invite();
 	test_fragmented_invite_no_room();

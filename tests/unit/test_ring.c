@@ -1,9 +1,14 @@
 /* test_ring.c - the shared-memory ring: append/iterate, eviction order,
  * pinning, generations, zeroing, attach. */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+#include "clock.h"
 #include "err.h"
 #include "ring.h"
 #include "test.h"
@@ -329,6 +334,226 @@ test_iter_bad_chunk_index(void)
 	TEST_DONE();
 }
 
+/* inode of /dev/shm<name><suffix>, 0 if there is none */
+static ino_t
+shm_ino_of(const char *name, const char *suffix)
+{
+	char path[200];
+	struct stat st;
+	snprintf(path, sizeof path, "/dev/shm%s%s", name, suffix);
+	return stat(path, &st) == 0 ? st.st_ino : 0;
+}
+
+/* records of call_id in the ring called name, as a reader sees them; -1 if
+ * it cannot attach or find the call */
+static long
+reader_count(const char *name, const char *call_id)
+{
+	struct ring *rd = NULL;
+	struct ring_call c;
+	uint32_t slot;
+	long n = -1;
+	int err;
+	if (ring_attach(name, RING_ATTACH_RDONLY, &rd) != 0)
+		return -1;
+	if (ring_find(rd, call_id, NULL, &slot, &c) == 0)
+		n = (long)count_recs(rd, slot, c.gen, &err);
+	ring_close(rd);
+	return n;
+}
+
+static void
+test_create_refuses_live_writer(void)
+{
+	char name[64], err[2048], want[64];
+	struct ring_conf rc = { NULL, 32 * 4096, 16, 4096, 1000, 0600, 0, 0 };
+	struct ring *a, *b = (struct ring *)1;
+	ino_t ino, mino;
+	uint32_t s;
+	int rv;
+	TEST_START("ring_create refuses a ring whose writer (this process) is alive, touches nothing");
+	snprintf(name, sizeof name, "/threatrec-unit-live-%d", (int)getpid());
+	a = mk_ring(name, 32 * 4096, 16, 1000);
+	ASSERT_TRUE(a != NULL);
+	s = mk_call(a, "live@x", 1);
+	ASSERT_INT_EQ(put(a, s, 2, 100, 1), 0);
+	ino = shm_ino_of(name, "");
+	mino = shm_ino_of(name, ".marks");
+	rc.name = name;
+	test_stderr_begin();
+	rv = ring_create(&rc, &b);
+	test_stderr_end(err, sizeof err);
+	ASSERT_INT_EQ(rv, TR_ERR_EXISTS);
+	ASSERT_TRUE(b == NULL);
+	ASSERT_TRUE(strstr(err, name) != NULL && strstr(err, "is in use") != NULL);
+	snprintf(want, sizeof want, "(pid %d)", (int)getpid());
+	ASSERT_TRUE(strstr(err, want) != NULL);
+	ASSERT_TRUE(strstr(err, "heartbeat 0.") != NULL);
+	ASSERT_TRUE(strstr(err, "choose another ring name") != NULL);
+	/* the same objects, and the first writer goes on working */
+	ASSERT_TRUE(ino != 0 && mino != 0);
+	ASSERT_TRUE(shm_ino_of(name, "") == ino);
+	ASSERT_TRUE(shm_ino_of(name, ".marks") == mino);
+	ASSERT_INT_EQ(put(a, s, 3, 100, 2), 0);
+	ASSERT_INT_EQ(reader_count(name, "live@x"), 2);
+	ring_close(a);
+	ASSERT_INT_EQ(shm_ino_of(name, ""), 0);
+	ASSERT_INT_EQ(shm_ino_of(name, ".marks"), 0);
+	TEST_DONE();
+}
+
+/* A writer in another process: refused while it runs; once it is dead (a
+ * zombie not yet reaped is dead too) its ring is replaced. */
+static void
+test_create_forked_writer(void)
+{
+	char name[64], err[2048];
+	struct ring_conf rc = { NULL, 32 * 4096, 16, 4096, 1000, 0600, 0, 0 };
+	struct ring *b = NULL;
+	siginfo_t si;
+	int pfd[2], rv;
+	pid_t pid;
+	char ok = 0;
+	TEST_START("ring_create: a live writer in another process is refused, a dead one replaced");
+	snprintf(name, sizeof name, "/threatrec-unit-fork-%d", (int)getpid());
+	rc.name = name;
+	ASSERT_INT_EQ(pipe(pfd), 0);
+	if ((pid = fork()) == 0) {
+		struct ring *c = mk_ring(name, 32 * 4096, 16, 1000);
+		uint32_t s = c ? mk_call(c, "child@x", 1) : RING_NONE;
+		char x = (c != NULL && s != RING_NONE && put(c, s, 2, 100, 1) == 0) ? 'r' : 'e';
+		if (write(pfd[1], &x, 1) != 1 || x != 'r')
+			_exit(1);
+		for (;;) {          /* a writer: heartbeat every 0.5 s until killed */
+			struct timespec d = { 0, 500000000L };
+			nanosleep(&d, NULL);
+			__atomic_store_n(&ring_stats_w(c)->heartbeat, tr_wall_ns(), __ATOMIC_RELAXED);
+		}
+	}
+	ASSERT_TRUE(pid > 0);
+	close(pfd[1]);
+	ASSERT_INT_EQ(read(pfd[0], &ok, 1), 1);
+	close(pfd[0]);
+	ASSERT_INT_EQ(ok, 'r');
+	test_stderr_begin();
+	rv = ring_create(&rc, &b);
+	test_stderr_end(err, sizeof err);
+	ASSERT_INT_EQ(rv, TR_ERR_EXISTS);
+	ASSERT_TRUE(b == NULL);
+	ASSERT_TRUE(strstr(err, "is in use") != NULL);
+	ASSERT_INT_EQ(reader_count(name, "child@x"), 1);
+	/* killed, not reaped yet: a zombie is no writer */
+	kill(pid, SIGKILL);
+	ASSERT_INT_EQ(waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT), 0);
+	test_stderr_begin();
+	rv = ring_create(&rc, &b);
+	test_stderr_end(err, sizeof err);
+	ASSERT_INT_EQ(rv, 0);
+	ASSERT_TRUE(strstr(err, "replacing the stale ring") != NULL && strstr(err, "gone") != NULL);
+	waitpid(pid, NULL, 0);
+	ASSERT_INT_EQ(reader_count(name, "child@x"), -1);     /* a new, empty ring */
+	ring_close(b);
+	TEST_DONE();
+}
+
+static void
+test_create_replaces_stale(void)
+{
+	char name[64], err[2048];
+	struct ring_conf rc = { NULL, 32 * 4096, 16, 4096, 1000, 0600, 0, 0 };
+	struct ring *a, *b = NULL, *c = NULL, *rd = NULL;
+	uint32_t s;
+	pid_t dead;
+	int fd;
+	TEST_START("ring_create replaces a ring with an old heartbeat, a dead writer, or no ring");
+	snprintf(name, sizeof name, "/threatrec-unit-stale-%d", (int)getpid());
+	rc.name = name;
+	a = mk_ring(name, 32 * 4096, 16, 1000);
+	ASSERT_TRUE(a != NULL);
+	s = mk_call(a, "old@x", 1);
+	put(a, s, 2, 100, 1);
+	/* this process is alive, but the heartbeat is 11 s old */
+	ring_stats_w(a)->heartbeat = tr_wall_ns() - RING_WRITER_STALE_NS - 1000000000ULL;
+	test_stderr_begin();
+	ASSERT_INT_EQ(ring_create(&rc, &b), 0);
+	test_stderr_end(err, sizeof err);
+	ASSERT_TRUE(strstr(err, "replacing the stale ring") != NULL && strstr(err, "11.0 s old") != NULL);
+	ASSERT_INT_EQ(reader_count(name, "old@x"), -1);
+	/* the old writer closing must not unlink its successor's objects */
+	ring_close(a);
+	ASSERT_TRUE(shm_ino_of(name, "") != 0 && shm_ino_of(name, ".marks") != 0);
+	ASSERT_INT_EQ(ring_attach(name, RING_ATTACH_RDONLY, &rd), 0);
+	ring_close(rd);
+	/* a fresh heartbeat but a writer pid that is gone */
+	if ((dead = fork()) == 0)
+		_exit(0);
+	ASSERT_TRUE(dead > 0);
+	waitpid(dead, NULL, 0);
+	ring_stats_w(b)->writer_pid = (uint64_t)dead;
+	test_stderr_begin();
+	ASSERT_INT_EQ(ring_create(&rc, &c), 0);
+	test_stderr_end(err, sizeof err);
+	ASSERT_TRUE(strstr(err, "gone") != NULL);
+	ring_close(b);
+	ring_close(c);
+	ASSERT_INT_EQ(shm_ino_of(name, ""), 0);
+	/* an object that is not a ring */
+	fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+	ASSERT_TRUE(fd >= 0);
+	ASSERT_INT_EQ(write(fd, "not a ring", 10), 10);
+	close(fd);
+	c = NULL;
+	test_stderr_begin();
+	ASSERT_INT_EQ(ring_create(&rc, &c), 0);
+	test_stderr_end(err, sizeof err);
+	ASSERT_TRUE(strstr(err, "not a threatrec ring") != NULL);
+	ring_close(c);
+	TEST_DONE();
+}
+
+/* ring_attach_why says what is wrong; the codes are those of ring_attach. */
+static void
+test_attach_why(void)
+{
+	char name[64], fake[64], why[256], mname[80];
+	struct ring *w, *rd = NULL;
+	uint32_t v3 = 3;
+	int fd;
+	TEST_START("ring_attach_why: no such ring, not a ring, other version, .marks missing");
+	snprintf(name, sizeof name, "/threatrec-unit-why-%d", (int)getpid());
+	snprintf(fake, sizeof fake, "/threatrec-unit-fake-%d", (int)getpid());
+	ASSERT_INT_EQ(ring_attach_why(name, RING_ATTACH_RDONLY, &rd, why, sizeof why), TR_ERR_SYS);
+	ASSERT_TRUE(strncmp(why, "no such ring", 12) == 0);
+	fd = shm_open(fake, O_RDWR | O_CREAT | O_EXCL, 0600);
+	ASSERT_TRUE(fd >= 0);
+	ASSERT_INT_EQ(ftruncate(fd, 8192), 0);
+	ASSERT_INT_EQ(pwrite(fd, "junkjunk", 8, 0), 8);
+	close(fd);
+	ASSERT_INT_EQ(ring_attach_why(fake, RING_ATTACH_RDONLY, &rd, why, sizeof why), TR_ERR_INVAL);
+	ASSERT_STR_EQ(why, "not a threatrec ring (no TRING001 magic in its header)");
+	shm_unlink(fake);
+	w = mk_ring(name, 32 * 4096, 16, 1000);
+	ASSERT_TRUE(w != NULL);
+	ASSERT_INT_EQ(ring_attach_why(name, RING_ATTACH_RDONLY, &rd, why, sizeof why), 0);
+	ring_close(rd);
+	rd = NULL;
+	fd = shm_open(name, O_RDWR, 0);
+	ASSERT_TRUE(fd >= 0);
+	ASSERT_INT_EQ(pwrite(fd, &v3, sizeof v3, 8), (int)sizeof v3);    /* version u32 at 8 */
+	ASSERT_INT_EQ(ring_attach_why(name, RING_ATTACH_RDONLY, &rd, why, sizeof why), TR_ERR_INVAL);
+	ASSERT_TRUE(strstr(why, "version 3") != NULL && strstr(why, "reads version 2") != NULL);
+	v3 = RING_VERSION;
+	ASSERT_INT_EQ(pwrite(fd, &v3, sizeof v3, 8), (int)sizeof v3);
+	close(fd);
+	snprintf(mname, sizeof mname, "%s.marks", name);
+	ASSERT_INT_EQ(shm_unlink(mname), 0);
+	ASSERT_INT_EQ(ring_attach_why(name, RING_ATTACH_RDONLY, &rd, why, sizeof why), TR_ERR_SYS);
+	ASSERT_TRUE(strstr(why, ".marks is missing") != NULL && strstr(why, mname) != NULL);
+	ASSERT_TRUE(rd == NULL);
+	ring_close(w);
+	TEST_DONE();
+}
+
 int
 main(void)
 {
@@ -341,5 +566,9 @@ main(void)
 	test_shm_attach();
 	test_attach_bad_page_size();
 	test_iter_bad_chunk_index();
+	test_create_refuses_live_writer();
+	test_create_forked_writer();
+	test_create_replaces_stale();
+	test_attach_why();
 	return TEST_EXIT();
 }
