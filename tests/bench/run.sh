@@ -41,7 +41,7 @@ cleanup() {
 		kill -TERM "$snf_pid" 2>/dev/null || true
 		wait "$snf_pid" 2>/dev/null || true
 	fi
-	rm -f "/dev/shm$ring"   # normally already unlinked by the sniffer
+	rm -f "/dev/shm$ring" "/dev/shm$ring.marks"   # normally already unlinked by the sniffer
 	if [ "${BENCH_KEEP:-0}" != 1 ]; then
 		rm -f "$pcap"
 		rm -rf "$out/wav"

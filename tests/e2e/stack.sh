@@ -253,7 +253,7 @@ stack_stop() {
 		pid=$(cat "$ST_DIR/$n.pid" 2>/dev/null) || continue
 		rm -f "$ST_DIR/$n.pid"
 		if [ -z "$pid" ] || ! st_pid_ours "$pid" "$n"; then
-			[ "$n" = sniffer ] && rm -f "/dev/shm$ST_RING"
+			[ "$n" = sniffer ] && rm -f "/dev/shm$ST_RING" "/dev/shm$ST_RING.marks"
 			continue
 		fi
 		kill -TERM "$pid" 2>/dev/null
@@ -266,7 +266,7 @@ stack_stop() {
 			kill -KILL "$pid" 2>/dev/null
 		fi
 		wait "$pid" 2>/dev/null
-		[ "$n" = sniffer ] && rm -f "/dev/shm$ST_RING"
+		[ "$n" = sniffer ] && rm -f "/dev/shm$ST_RING" "/dev/shm$ST_RING.marks"
 	done
 	return 0
 }

@@ -37,7 +37,7 @@ cleanup() {
 	exec 7>&- 2>/dev/null
 	[ -n "$RPID" ] && kill "$RPID" 2>/dev/null
 	wait 2>/dev/null
-	rm -f "/dev/shm${RING}"
+	rm -f "/dev/shm${RING}" "/dev/shm${RING}.marks"
 	[ -z "${KEEP:-}" ] && rm -rf "$T"
 }
 trap cleanup EXIT

@@ -24,7 +24,7 @@ cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	rm -rf "$tmp"
-	rm -f "/dev/shm${ring}"
+	rm -f "/dev/shm${ring}" "/dev/shm${ring}.marks"
 }
 trap cleanup EXIT INT TERM
 
