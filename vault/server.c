@@ -948,6 +948,7 @@ shm_ino(const char *name)
 static void
 ring_watch(struct server *s)
 {
+	char why[256];
 	ino_t ino;
 	int r;
 
@@ -963,16 +964,16 @@ ring_watch(struct server *s)
 		ring_close(s->ring);
 		s->ring = NULL;
 	}
-	if ((r = ring_attach(s->c->ring, RING_ATTACH_MARKS, &s->ring)) != 0) {
+	if ((r = ring_attach_why(s->c->ring, RING_ATTACH_MARKS, &s->ring, why, sizeof why)) != 0) {
 		int e = r == TR_ERR_SYS ? errno : 0;
 		/* once per distinct reason, not every second */
 		bool same = r == s->attach_err && e == s->attach_errno;
 		if (!same && ((r == TR_ERR_SYS && e == ENOENT) || r == TR_ERR_INVAL))
-			/* not created yet, or being created (size or header not written yet) */
-			log_info_f("ring %s not there yet (is threatrec-sniffer running?)", s->c->ring);
+			/* not created yet, or being created (size or header not written
+			 * yet), or not a ring we can read: why says which */
+			log_info_f("ring %s not usable yet: %s", s->c->ring, why);
 		else if (!same)
-			log_warn_f("cannot attach ring %s (with its mark words): %s%s%s", s->c->ring,
-			           tr_strerror(r), e ? ": " : "", e ? strerror(e) : "");
+			log_warn_f("cannot attach ring %s (with its mark words): %s", s->c->ring, why);
 		s->attach_err = r;
 		s->attach_errno = e;
 		s->ring = NULL;

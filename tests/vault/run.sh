@@ -443,7 +443,7 @@ check "... and says why" bash -c "'$C' '$S' get '$I' '$ID7' | grep -q 'sealed ea
 check "status shows the ring detached" eventually bash -c "'$C' '$S' status '$I' | grep -q '\"ring\":\"detached\"'"
 check "mark without a ring: 503" bash -c "'$C' '$S' mark '$A' 0 1 c1@test | grep -q '^ERR 503'"
 check "a missing ring is said once, at info level, with a hint" bash -c "
-	[ \"\$(grep -c 'not there yet (is threatrec-sniffer running?)' '$T/vault.log')\" = 1 ] && ! grep -q 'cannot attach ring' '$T/vault.log'"
+	[ \"\$(grep -c 'not usable yet: no such ring .*is threatrec-sniffer running' '$T/vault.log')\" = 1 ] && ! grep -q 'cannot attach ring' '$T/vault.log'"
 
 # --- no plaintext on disk: an RTP payload must not appear in any stored file ---
 check "no RTP payload bytes under the storage folder" python3 - "$T/c1.pcap" "$T/store" <<'PY'
