@@ -292,6 +292,33 @@ snf_chgrp(const char *name, const char *suffix, const char *group)
 	return 0;
 }
 
+/* Gives the ring and its .marks object to the user the sniffer runs as
+ * (when it starts as root and drops to [sniffer] user): /dev/shm is
+ * sticky, so only the owner can remove them at exit. */
+static int
+snf_chown(const char *name, const char *user)
+{
+	static const char *const suffix[] = { "", ".marks" };
+	struct passwd *pw;
+	char path[256];
+	size_t i;
+
+	if (user[0] == '\0' || geteuid() != 0)
+		return 0;
+	if ((pw = getpwnam(user)) == NULL) {
+		log_err_f("no such user \"%s\"", user);
+		return -1;
+	}
+	for (i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+		snprintf(path, sizeof path, "/dev/shm%s%s", name, suffix[i]);
+		if (chown(path, pw->pw_uid, (gid_t)-1) != 0) {
+			log_err_f("cannot give %s to user %s: %m", path, user);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static const char *
 snf_state_name(uint32_t s)
 {
@@ -529,7 +556,8 @@ main(int argc, char **argv)
 	 * the engine is made before the privileges go, while the sniffer can
 	 * still unlink what it created. */
 	if (snf_chgrp(x.conf.ring_name, "", x.conf.ring_group) != 0 ||
-	    snf_chgrp(x.conf.ring_name, ".marks", x.conf.marks_group) != 0)
+	    snf_chgrp(x.conf.ring_name, ".marks", x.conf.marks_group) != 0 ||
+	    snf_chown(x.conf.ring_name, x.conf.user) != 0)
 		goto fail;
 	__atomic_store_n(&ring_stats_w(x.ring)->heartbeat, tr_wall_ns(), __ATOMIC_RELAXED);
 	if ((x.eng = engine_new(&x.conf.eng, x.ring)) == NULL) {

@@ -9,12 +9,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -89,6 +89,7 @@ struct ring {
 	int      writer;
 	int      anon;
 	char     name[128];
+	int      lock_fd;          /* writer: its ring object, flock(LOCK_EX) while it lives; else -1 */
 	dev_t    dev, mdev;        /* writer: the objects it created (ring_close unlinks only those) */
 	ino_t    ino, mino;
 	struct ring_hdr *hdr;
@@ -232,46 +233,17 @@ out:
 	return r;
 }
 
-/* Is process pid running (not gone, not a zombie)? Without /proc, kill()
- * alone decides. */
-static int
-ring_pid_running(uint64_t pid)
-{
-	char path[64], buf[512], *p;
-	FILE *f;
-	int running = 0;
-
-	if (pid == 0 || pid > INT32_MAX)
-		goto out;
-	if (kill((pid_t)pid, 0) != 0 && errno != EPERM)
-		goto out;
-	running = 1;
-	snprintf(path, sizeof path, "/proc/%llu/stat", (unsigned long long)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		goto out;
-	/* "pid (comm) S ...": the state follows the last ')' */
-	if (fgets(buf, sizeof buf, f) != NULL && (p = strrchr(buf, ')')) != NULL &&
-	    p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'))
-		running = 0;
-	fclose(f);
-out:
-	return running;
-}
-
-bool
-ring_writer_alive(const struct ring_stats *st, uint64_t now)
-{
-	uint64_t hb = st->heartbeat, age = now > hb ? now - hb : hb - now;
-
-	return hb != 0 && age <= RING_WRITER_STALE_NS && ring_pid_running(st->writer_pid);
-}
+/* Who owns a ring name: its writer holds an exclusive flock on the ring
+ * object for as long as it runs, and the kernel drops the lock when the
+ * process ends, however it ends (no pid or heartbeat guessing: pids are
+ * reused, pid namespaces repeat them, clocks step). ring_create takes a
+ * lock on /dev/shm itself around check, unlink and create, so two sniffers
+ * started at once cannot both pass the check. */
 
 /* What has the name ring_create is about to use: 0 = nothing, or something
- * that may be replaced (not a ring of this version, or a ring whose writer
- * is gone; logged); TR_ERR_EXISTS = a ring with a live writer (logged;
- * nothing is touched); TR_ERR_SYS = it cannot be inspected (errno). A ring
- * still being created has no magic yet, but already its writer's pid and
- * heartbeat (ring_create writes them first). */
+ * that may be replaced (not a ring of this version, or a ring no live
+ * writer holds; logged); TR_ERR_EXISTS = a ring whose writer holds it
+ * (logged; nothing is touched); TR_ERR_SYS = it cannot be inspected. */
 static int
 ring_check_existing(const char *name)
 {
@@ -281,43 +253,41 @@ ring_check_existing(const char *name)
 	int fd, rv = TR_ERR_SYS, saved, have, is_ring;
 	char age[48];
 
-	if ((fd = shm_open(name, O_RDONLY, 0)) < 0) {
+	if ((fd = shm_open(name, O_RDONLY | O_CLOEXEC, 0)) < 0) {
 		if (errno == ENOENT)
 			rv = 0;
 		goto out;
 	}
 	if (fstat(fd, &st) != 0)
 		goto out;
-	rv = 0;
 	memset(&h, 0, sizeof h);
 	have = (uint64_t)st.st_size >= sizeof h && pread(fd, &h, sizeof h, 0) == (ssize_t)sizeof h;
 	is_ring = have && h.magic == RING_MAGIC && h.version == RING_VERSION;
-	if (!have || (!is_ring && h.magic != 0)) {
-		log_warn_f("replacing %s: it is not a threatrec ring of version %d", name, RING_VERSION);
-		goto out;
-	}
 	hb = h.stats.heartbeat;
 	if (hb == 0)
-		snprintf(age, sizeof age, "no heartbeat");
+		snprintf(age, sizeof age, "no heartbeat yet");
 	else
 		snprintf(age, sizeof age, "heartbeat %.1f s old", (double)(now > hb ? now - hb : 0) / 1e9);
-	if (ring_writer_alive(&h.stats, now)) {
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno != EWOULDBLOCK)
+			goto out;
 		log_err_f("ring %s is in use: its writer (pid %llu) is running, %s; stop that sniffer "
 		    "or choose another ring name (--ring NAME or [ring] name)", name,
 		    (unsigned long long)h.stats.writer_pid, age);
 		rv = TR_ERR_EXISTS;
 		goto out;
 	}
+	rv = 0;
 	if (is_ring)
-		log_warn_f("replacing the stale ring %s (writer pid %llu %s, %s)", name,
-		    (unsigned long long)h.stats.writer_pid,
-		    ring_pid_running(h.stats.writer_pid) ? "still running" : "gone", age);
+		log_warn_f("replacing the stale ring %s (its writer, pid %llu, is gone; %s)", name,
+		    (unsigned long long)h.stats.writer_pid, age);
 	else
-		log_warn_f("replacing %s: it is not a threatrec ring (no header)", name);
+		log_warn_f("replacing %s: it is not a threatrec ring of version %d (or its writer is "
+		    "gone)", name, RING_VERSION);
 out:
 	saved = errno;
 	if (fd >= 0)
-		close(fd);
+		close(fd);             /* drops our probe lock */
 	errno = saved;
 	return rv;
 }
@@ -327,7 +297,7 @@ ring_create(const struct ring_conf *conf, struct ring **ringp)
 {
 	struct ring *r = NULL;
 	uint64_t page, off_marks, off_slots, off_chdrs, off_chunks, total, n_chunks, marks_len;
-	int fd = -1, mfd = -1, rv = TR_ERR_CONFIG, saved = 0, locked, created = 0;
+	int fd = -1, mfd = -1, dfd = -1, rv = TR_ERR_CONFIG, saved = 0, locked, created = 0;
 	char mname[160];
 	struct stat st;
 
@@ -349,6 +319,7 @@ ring_create(const struct ring_conf *conf, struct ring **ringp)
 	rv = TR_ERR_NOMEM;
 	if ((r = calloc(1, sizeof *r)) == NULL)
 		goto out;
+	r->lock_fd = -1;
 	r->writer = 1;
 	if (conf->name == NULL) {
 		r->anon = 1;
@@ -363,15 +334,24 @@ ring_create(const struct ring_conf *conf, struct ring **ringp)
 			goto out;
 		snprintf(r->name, sizeof r->name, "%s", conf->name);
 		snprintf(mname, sizeof mname, "%s.marks", conf->name);
-		/* a live writer's ring is never replaced: TR_ERR_EXISTS */
+		/* check, unlink and create under the /dev/shm lock; a live
+		 * writer's ring is never replaced: TR_ERR_EXISTS */
+		if ((dfd = open("/dev/shm", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0 &&
+		    flock(dfd, LOCK_EX) != 0) {
+			close(dfd);
+			dfd = -1;
+		}
 		if ((rv = ring_check_existing(conf->name)) != 0)
 			goto out;
 		rv = TR_ERR_SYS;
 		(void)shm_unlink(conf->name);      /* a stale ring, or not a ring (logged) */
-		fd = shm_open(conf->name, O_RDWR | O_CREAT | O_EXCL, conf->mode ? conf->mode : 0640);
+		fd = shm_open(conf->name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+		    conf->mode ? conf->mode : 0640);
 		if (fd < 0)
 			goto out;
 		created = 1;
+		if (flock(fd, LOCK_EX | LOCK_NB) != 0)
+			goto out;
 		if (fstat(fd, &st) != 0 || fchmod(fd, conf->mode ? conf->mode : 0640) != 0 ||
 		    ftruncate(fd, (off_t)total) != 0)
 			goto out;
@@ -391,6 +371,11 @@ ring_create(const struct ring_conf *conf, struct ring **ringp)
 		r->mdev = st.st_dev;
 		r->mino = st.st_ino;
 		r->marks = mmap(NULL, marks_len, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+		/* both objects exist and the ring is locked: the next sniffer may look */
+		if (dfd >= 0) {
+			close(dfd);
+			dfd = -1;
+		}
 	}
 	if (r->marks == MAP_FAILED)
 		r->marks = NULL;
@@ -449,11 +434,15 @@ ring_create(const struct ring_conf *conf, struct ring **ringp)
 	if ((rv = ring_wstate_new(conf->slots, (uint32_t)n_chunks, &r->w)) != 0)
 		goto out;
 	__atomic_store_n(&r->hdr->magic, RING_MAGIC, __ATOMIC_RELEASE);
+	r->lock_fd = fd;            /* held (and locked) until ring_close */
+	fd = -1;
 	*ringp = r;
 	r = NULL;
 	rv = 0;
 out:
 	saved = errno;
+	if (dfd >= 0)
+		close(dfd);
 	if (fd >= 0)
 		close(fd);
 	if (mfd >= 0)
@@ -507,6 +496,7 @@ ring_attach_why(const char *name, int flags, struct ring **ringp, char *why, siz
 		rv = TR_ERR_NOMEM;
 		goto out;
 	}
+	r->lock_fd = -1;
 	snprintf(r->name, sizeof r->name, "%s", name);
 	snprintf(mname, sizeof mname, "%s.marks", name);
 	if ((fd = shm_open(name, O_RDONLY, 0)) < 0 || fstat(fd, &st) != 0) {
@@ -631,6 +621,8 @@ ring_close(struct ring *r)
 		ring_unlink_own(r->name, r->dev, r->ino);
 		ring_unlink_own(mname, r->mdev, r->mino);
 	}
+	if (r->lock_fd >= 0)
+		close(r->lock_fd);     /* after the unlink: the name is free only then */
 	ring_wstate_free(r->w);
 	free(r);
 }

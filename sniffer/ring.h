@@ -182,9 +182,11 @@ struct ring;
 
 /* Lifecycle. ring_create: the writer creates the ring, replacing what has
  * that name only when it is not a ring of this version or its writer is
- * gone (see ring_writer_alive; logged). A ring whose writer is alive is left
- * alone, with its .marks object: TR_ERR_EXISTS, and the reason is logged
- * (the name, the writer's pid, the heartbeat's age).
+ * gone (logged). The writer holds an exclusive flock on the ring object
+ * until ring_close (the kernel drops it when the process ends, however it
+ * ends), so a ring whose writer runs is left alone, with its .marks object:
+ * TR_ERR_EXISTS, and the reason is logged (the name, the writer's pid, the
+ * heartbeat's age).
  * ring_attach: a reader maps it; RING_ATTACH_MARKS also maps the mark words
  * writable (vault). Both return 0 or TR_ERR_*; *ringp is freed with ring_close.
  * ring_attach_why also puts what is wrong into why (no such ring, not a
@@ -199,11 +201,6 @@ int  ring_attach_why(const char *name, int flags, struct ring **ringp, char *why
  * it created (not a successor's that replaced them). */
 void ring_close(struct ring *);
 
-/* A writer is alive when its process runs (kill 0 succeeds or says EPERM,
- * and it is not a zombie) and its heartbeat (wall clock) is at most
- * RING_WRITER_STALE_NS away from now_ns. */
-#define RING_WRITER_STALE_NS  (10ULL * 1000000000ULL)
-bool ring_writer_alive(const struct ring_stats *, uint64_t now_ns);
 uint32_t ring_slots(const struct ring *);
 
 /* --- writer side (single thread) --- */

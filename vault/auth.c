@@ -135,6 +135,19 @@ auth_user_add_pw(struct auth *a, const char *name, const struct auth_pw *pw, enu
 	if (pending_by == NULL)
 		pending_by = "";
 	r = TR_ERR_SYS;
+	/* names that differ only in case are one name: a look-alike account
+	 * ("Alice" next to "alice") could mislead the approving admin */
+	if (sqlite3_prepare_v2(a->db, "SELECT 1 FROM users WHERE name = ? COLLATE NOCASE", -1, &st,
+	                       NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		r = TR_ERR_EXISTS;
+	if (rc != SQLITE_DONE)
+		goto out;
+	sqlite3_finalize(st);
+	st = NULL;
 	if (sqlite3_prepare_v2(a->db, "INSERT INTO users (name, hash, role, extension, created, pending_by)"
 	                       " VALUES (?,?,?,?,?,?)", -1, &st, NULL) != SQLITE_OK)
 		goto out;

@@ -88,7 +88,10 @@ index_open(const char *path, struct index **ixp)
 	/* an index made before accounts could await approval: add the column
 	 * (every existing account stays active) */
 	if (sqlite3_exec(ix->db, "SELECT pending_by FROM users LIMIT 0", NULL, NULL, NULL) != SQLITE_OK &&
-	    (r = index_exec(ix, "ALTER TABLE users ADD COLUMN pending_by TEXT NOT NULL DEFAULT ''")) != 0)
+	    sqlite3_exec(ix->db, "ALTER TABLE users ADD COLUMN pending_by TEXT NOT NULL DEFAULT ''",
+	                 NULL, NULL, NULL) != SQLITE_OK &&
+	    /* another process may have added it meanwhile */
+	    (r = index_exec(ix, "SELECT pending_by FROM users LIMIT 0")) != 0)
 		goto out;
 	*ixp = ix;
 	ix = NULL;

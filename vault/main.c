@@ -520,9 +520,12 @@ parse_args(int argc, char **argv, const char **cmdp, struct vault_opts *vo)
 	while ((o = getopt_long(argc, argv, "-c:s:fvhe:p:", lopts, NULL)) != -1) {
 		switch (o) {
 		case 1:
-			if (*cmdp == NULL)
+			if (*cmdp == NULL) {
 				*cmdp = optarg;
-			else if (vo->nargs < (int)(sizeof vo->args / sizeof vo->args[0]))
+				/* offline commands take paths only: one may start with '-' */
+				if (strcmp(optarg, "decrypt") == 0 || strcmp(optarg, "authority-keygen") == 0)
+					goto operands;
+			} else if (vo->nargs < (int)(sizeof vo->args / sizeof vo->args[0]))
 				vo->args[vo->nargs++] = optarg;
 			else
 				fatal_f("too many arguments (from \"%s\" on)", optarg);
@@ -542,7 +545,8 @@ parse_args(int argc, char **argv, const char **cmdp, struct vault_opts *vo)
 		default: usage();    /* getopt printed what was wrong */
 		}
 	}
-	for (; optind < argc; optind++) {   /* after "--": operands only */
+operands:
+	for (; optind < argc; optind++) {   /* after "--", or an offline command's paths */
 		if (*cmdp == NULL)
 			*cmdp = argv[optind];
 		else if (vo->nargs < (int)(sizeof vo->args / sizeof vo->args[0]))

@@ -692,6 +692,9 @@ strings_ok(uint32_t type, const union req_msg *m)
 		       S(m->user.extension);
 	case IPC_AUDIT_LIST:
 		return S(t->token) && S(t->remote) && S(m->page.action);
+	case IPC_USER_APPROVE:
+		return S(t->token) && S(t->remote) && S(m->user.user) && S(m->user.pass) &&
+		       S(m->user.extension);
 	default:
 		return S(t->token) && S(t->remote);
 	}

@@ -743,8 +743,9 @@ static enum MHD_Result h_user_approve(struct api_env *e, const struct api_req *r
 	enum MHD_Result ret = MHD_NO;
 	size_t n = strlen(user);
 
+	/* the vault's user-name characters (vault/auth.c name_ok) */
 	if (n == 0 || n >= sizeof(m.user) ||
-	    strspn(user, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._@+-") != n)
+	    strspn(user, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._@+-*#") != n)
 		return err(e, rq, 400, "bad user name");
 	memset(&m, 0, sizeof(m));
 	token_msg(s, rq, &m.t);

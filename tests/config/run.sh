@@ -121,8 +121,26 @@ out=$("$B/threatrec-sniffer" --list --ring $R 2>&1); rc=$?
 	ok "--list: the .marks object is missing" || bad "--list without .marks (rc $rc)" "$out"
 kill -9 $first; wait $first 2>/dev/null
 out=$("$B/threatrec-sniffer" -r pcaps/basic-pcmu.pcap --ring $R -s ring.size=16M -s ring.mlock=no 2>&1); rc=$?
-[ $rc -eq 0 ] && grep -q "replacing the stale ring $R (writer pid $first gone" <<<"$out" && [ -z "$(shm_left $R)" ] &&
+[ $rc -eq 0 ] && grep -q "replacing the stale ring $R (its writer, pid $first, is gone" <<<"$out" && [ -z "$(shm_left $R)" ] &&
 	ok "a ring whose writer died is replaced (and removed at exit)" || bad "replacing a dead writer's ring (rc $rc, left: $(shm_left $R))" "$out"
 rm -f "/dev/shm$R" "/dev/shm$R.marks"
+
+# Started as root with [sniffer] user: the objects belong to that user, so the
+# sniffer can still remove them from the sticky /dev/shm after dropping root.
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+	R=/threatrec-cfgtest-own-$$
+	"$B/threatrec-sniffer" -r pcaps/basic-pcmu.pcap --hold --ring $R -s ring.size=16M -s ring.mlock=no \
+		-s sniffer.user=nobody >"$W/own.log" 2>&1 &
+	pid=$!
+	for i in $(seq 100); do grep -q "holding the ring" "$W/own.log" && break; sleep 0.05; done
+	owner=$(stat -c %U "/dev/shm$R" 2>/dev/null)/$(stat -c %U "/dev/shm$R.marks" 2>/dev/null)
+	kill -TERM $pid; wait $pid; rc=$?
+	[ "$owner" = nobody/nobody ] && [ $rc -eq 0 ] && [ -z "$(shm_left $R)" ] &&
+		ok "run as root with user=nobody: the ring is nobody's and is removed at exit" ||
+		bad "user=nobody: owner $owner, rc $rc, left: $(shm_left $R)" "$(cat "$W/own.log")"
+	rm -f "/dev/shm$R" "/dev/shm$R.marks"
+else
+	echo "skip - ring ownership after dropping root (needs root and user nobody)"
+fi
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

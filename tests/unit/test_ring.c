@@ -459,44 +459,53 @@ test_create_forked_writer(void)
 static void
 test_create_replaces_stale(void)
 {
-	char name[64], err[2048];
+	char name[64], err[2048], mname[80];
 	struct ring_conf rc = { NULL, 32 * 4096, 16, 4096, 1000, 0600, 0, 0 };
-	struct ring *a, *b = NULL, *c = NULL, *rd = NULL;
+	struct ring *a, *b = NULL, *c = NULL;
 	uint32_t s;
-	pid_t dead;
-	int fd;
-	TEST_START("ring_create replaces a ring with an old heartbeat, a dead writer, or no ring");
+	pid_t pid;
+	int fd, st;
+	TEST_START("ring_create: a hung writer keeps its ring; a crashed one's ring, or no ring, is replaced");
 	snprintf(name, sizeof name, "/threatrec-unit-stale-%d", (int)getpid());
+	snprintf(mname, sizeof mname, "%s.marks", name);
 	rc.name = name;
 	a = mk_ring(name, 32 * 4096, 16, 1000);
 	ASSERT_TRUE(a != NULL);
 	s = mk_call(a, "old@x", 1);
 	put(a, s, 2, 100, 1);
-	/* this process is alive, but the heartbeat is 11 s old */
-	ring_stats_w(a)->heartbeat = tr_wall_ns() - RING_WRITER_STALE_NS - 1000000000ULL;
+	/* alive but silent for 11 s (stopped, or hung): its lock says it lives */
+	ring_stats_w(a)->heartbeat = tr_wall_ns() - 11000000000ULL;
+	test_stderr_begin();
+	ASSERT_INT_EQ(ring_create(&rc, &b), TR_ERR_EXISTS);
+	test_stderr_end(err, sizeof err);
+	ASSERT_TRUE(strstr(err, "is in use") != NULL && strstr(err, "11.0 s old") != NULL);
+	ASSERT_INT_EQ(reader_count(name, "old@x"), 1);
+	ring_close(a);
+	/* a writer that crashed: its objects stay, its lock went with it */
+	if ((pid = fork()) == 0) {
+		struct ring *w = mk_ring(name, 32 * 4096, 16, 1000);
+		uint32_t cs = w ? mk_call(w, "crashed@x", 1) : RING_NONE;
+		_exit(cs != RING_NONE && put(w, cs, 2, 100, 1) == 0 ? 0 : 1);   /* no ring_close */
+	}
+	ASSERT_TRUE(pid > 0);
+	ASSERT_INT_EQ(waitpid(pid, &st, 0), pid);
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_INT_EQ(reader_count(name, "crashed@x"), 1);
 	test_stderr_begin();
 	ASSERT_INT_EQ(ring_create(&rc, &b), 0);
 	test_stderr_end(err, sizeof err);
-	ASSERT_TRUE(strstr(err, "replacing the stale ring") != NULL && strstr(err, "11.0 s old") != NULL);
-	ASSERT_INT_EQ(reader_count(name, "old@x"), -1);
-	/* the old writer closing must not unlink its successor's objects */
-	ring_close(a);
-	ASSERT_TRUE(shm_ino_of(name, "") != 0 && shm_ino_of(name, ".marks") != 0);
-	ASSERT_INT_EQ(ring_attach(name, RING_ATTACH_RDONLY, &rd), 0);
-	ring_close(rd);
-	/* a fresh heartbeat but a writer pid that is gone */
-	if ((dead = fork()) == 0)
-		_exit(0);
-	ASSERT_TRUE(dead > 0);
-	waitpid(dead, NULL, 0);
-	ring_stats_w(b)->writer_pid = (uint64_t)dead;
-	test_stderr_begin();
+	ASSERT_TRUE(strstr(err, "replacing the stale ring") != NULL && strstr(err, "gone") != NULL);
+	ASSERT_INT_EQ(reader_count(name, "crashed@x"), -1);
+	/* a writer whose objects were removed by hand and taken by a new writer
+	 * must not unlink the newcomer's at its exit */
+	ASSERT_INT_EQ(shm_unlink(name), 0);
+	ASSERT_INT_EQ(shm_unlink(mname), 0);
 	ASSERT_INT_EQ(ring_create(&rc, &c), 0);
-	test_stderr_end(err, sizeof err);
-	ASSERT_TRUE(strstr(err, "gone") != NULL);
 	ring_close(b);
+	ASSERT_TRUE(shm_ino_of(name, "") != 0 && shm_ino_of(name, ".marks") != 0);
 	ring_close(c);
 	ASSERT_INT_EQ(shm_ino_of(name, ""), 0);
+	ASSERT_INT_EQ(shm_ino_of(name, ".marks"), 0);
 	/* an object that is not a ring */
 	fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
 	ASSERT_TRUE(fd >= 0);
@@ -508,6 +517,53 @@ test_create_replaces_stale(void)
 	test_stderr_end(err, sizeof err);
 	ASSERT_TRUE(strstr(err, "not a threatrec ring") != NULL);
 	ring_close(c);
+	TEST_DONE();
+}
+
+/* Sniffers started at the same moment on one name: exactly one gets it. */
+static void
+test_create_race(void)
+{
+	char name[64];
+	pid_t pids[8];
+	int pfd[2], i, st, won = 0, refused = 0;
+	TEST_START("ring_create: of 8 writers started at once on one name exactly one wins");
+	snprintf(name, sizeof name, "/threatrec-unit-race-%d", (int)getpid());
+	ASSERT_INT_EQ(pipe(pfd), 0);
+	for (i = 0; i < 8; i++) {
+		if ((pids[i] = fork()) == 0) {
+			struct ring_conf rc = { NULL, 32 * 4096, 16, 4096, 1000, 0600, 0, 0 };
+			struct ring *w = NULL;
+			char x;
+			int rv;
+			close(pfd[1]);
+			if (read(pfd[0], &x, 1) != 0)      /* EOF: all start together */
+				_exit(3);
+			rc.name = name;
+			if (freopen("/dev/null", "w", stderr) == NULL)
+				_exit(4);
+			rv = ring_create(&rc, &w);
+			if (rv == 0) {
+				struct timespec d = { 2, 0 };   /* hold it until all others have tried */
+				nanosleep(&d, NULL);
+				ring_close(w);
+				_exit(0);
+			}
+			_exit(rv == TR_ERR_EXISTS ? 1 : 2);
+		}
+		ASSERT_TRUE(pids[i] > 0);
+	}
+	close(pfd[0]);
+	close(pfd[1]);
+	for (i = 0; i < 8; i++) {
+		ASSERT_INT_EQ(waitpid(pids[i], &st, 0), pids[i]);
+		ASSERT_TRUE(WIFEXITED(st));
+		won += WEXITSTATUS(st) == 0;
+		refused += WEXITSTATUS(st) == 1;
+	}
+	ASSERT_INT_EQ(won, 1);
+	ASSERT_INT_EQ(refused, 7);
+	ASSERT_INT_EQ(shm_ino_of(name, ""), 0);
 	TEST_DONE();
 }
 
@@ -569,6 +625,7 @@ main(void)
 	test_create_refuses_live_writer();
 	test_create_forked_writer();
 	test_create_replaces_stale();
+	test_create_race();
 	test_attach_why();
 	return TEST_EXIT();
 }

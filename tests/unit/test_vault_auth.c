@@ -36,6 +36,7 @@ main(void)
 	TEST_START("user rules");
 	ASSERT_INT_EQ(auth_user_add(a, "alice", "secret-pass", IPC_ROLE_AGENT, "1001"), 0);
 	ASSERT_INT_EQ(auth_user_add(a, "alice", "secret-pass", IPC_ROLE_AGENT, "1001"), TR_ERR_EXISTS);
+	ASSERT_INT_EQ(auth_user_add(a, "Alice", "secret-pass", IPC_ROLE_AGENT, "1001"), TR_ERR_EXISTS);
 	ASSERT_INT_EQ(auth_user_add(a, "bob", "secret-pass", IPC_ROLE_AGENT, ""), TR_ERR_INVAL);
 	ASSERT_INT_EQ(auth_user_add(a, "bob", "short", IPC_ROLE_ADMIN, ""), TR_ERR_INVAL);
 	ASSERT_INT_EQ(auth_user_add(a, "bo b", "secret-pass", IPC_ROLE_ADMIN, ""), TR_ERR_INVAL);

@@ -467,6 +467,8 @@ check "offline: the authority key decrypts a container to the same pcap" bash -c
 	'$VAULT' decrypt '$T/auth' authority '$T/store/rec/$F1' '$T/auth.pcap' >/dev/null 2>&1 && cmp -s '$T/auth.pcap' '$T/c1.pcap'"
 check "offline: a wrong key pair does not" bash -c "mkdir -m 700 '$T/auth2' && '$VAULT' authority-keygen '$T/auth2' >/dev/null &&
 	! '$VAULT' decrypt '$T/auth2' authority '$T/store/rec/$F1' '$T/auth2.pcap' >/dev/null 2>&1 && [ ! -e '$T/auth2.pcap' ]"
+check "offline decrypt takes paths that start with '-'" bash -c "
+	cd '$T' && '$(realpath "$VAULT")' decrypt auth authority 'store/rec/$F1' -dash.pcap >/dev/null 2>&1 && cmp -s '$T/-dash.pcap' '$T/c1.pcap'"
 check "verify passes on the untouched vault" "$VAULT" verify -c "$T/conf"
 
 # --- tampering, each on a copy of the storage folder ---

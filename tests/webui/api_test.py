@@ -368,6 +368,8 @@ check("the adder's approval is refused with the vault's reason (403)",
       r.status == 403 and "second admin" in r.json().get("error", ""), r.body)
 r = req("POST", "/api/users/bad!name/approve", cookie=root, headers={"X-CSRF-Token": root_csrf})
 check("approve of a malformed user name is 400", r.status == 400, r.status)
+r = req("POST", "/api/users/x*y%23z/approve", cookie=root, headers={"X-CSRF-Token": root_csrf})
+check("approve of a name with the vault's * and # reaches the vault (its 404 here)", r.status == 404, r.status)
 r = req("POST", "/api/users/inv2/approve", {"x": 1}, cookie=root, headers={"X-CSRF-Token": root_csrf})
 check("approve takes no body (400)", r.status == 400, r.status)
 r = req("POST", "/api/users/nobody/approve", cookie=root, headers={"X-CSRF-Token": root_csrf})
