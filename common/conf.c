@@ -218,6 +218,22 @@ conf_set(const struct conf_key *keys, size_t n, void *dst, const char *name,
 }
 
 int
+conf_set_arg(const struct conf_key *keys, size_t n, void *dst, const char *arg,
+    char *err, size_t errlen)
+{
+	char name[128];
+	const char *eq = strchr(arg, '=');
+
+	if (eq == NULL || (size_t)(eq - arg) >= sizeof name) {
+		snprintf(err, errlen, "\"%s\": expected section.key=value", arg);
+		return TR_ERR_CONFIG;
+	}
+	memcpy(name, arg, (size_t)(eq - arg));
+	name[eq - arg] = '\0';
+	return conf_set(keys, n, dst, name, eq + 1, err, errlen);
+}
+
+int
 conf_load(const char *path, const struct conf_key *keys, size_t n, void *dst,
     char *err, size_t errlen)
 {

@@ -42,6 +42,9 @@ int conf_load(const char *path, const struct conf_key *keys, size_t n, void *dst
 /* Sets one value ("section.key" = value), e.g. from a command-line override. */
 int conf_set(const struct conf_key *keys, size_t n, void *dst, const char *name,
              const char *value, char *err, size_t errlen);
+/* The same from one "section.key=value" argument (-s on the command line). */
+int conf_set_arg(const struct conf_key *keys, size_t n, void *dst, const char *arg,
+                 char *err, size_t errlen);
 /* Parses a size ("64M") / duration ("10m") text; 0 or TR_ERR_CONFIG. */
 int conf_parse_size(const char *s, uint64_t *v);
 int conf_parse_duration(const char *s, uint64_t *ns);

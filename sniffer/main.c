@@ -462,13 +462,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	for (i = 0; i < nsets; i++) {
-		char *eq = strchr(sets[i], '=');
-		if (eq == NULL) {
-			fprintf(stderr, "threatrec-sniffer: --set %s: expected section.key=value\n", sets[i]);
-			return 2;
-		}
-		*eq = '\0';
-		if (conf_set(snf_keys, SNF_NKEYS, &x.conf, sets[i], eq + 1, err, sizeof err) != 0) {
+		if (conf_set_arg(snf_keys, SNF_NKEYS, &x.conf, sets[i], err, sizeof err) != 0) {
 			fprintf(stderr, "threatrec-sniffer: --set: %s\n", err);
 			return 2;
 		}

@@ -622,16 +622,9 @@ main(int argc, char **argv)
 		fatal_f("%s: no configuration file given (-c CONF)", cmd);
 	if (vconf_load(&c, vo.conf, err, sizeof err) != 0)
 		fatal_f("%s", err);
-	for (i = 0; i < vo.nsets; i++) {
-		char name[128];
-		const char *eq = strchr(vo.sets[i], '=');
-		if (eq == NULL || (size_t)(eq - vo.sets[i]) >= sizeof name)
-			fatal_f("-s %s: expected section.key=value", vo.sets[i]);
-		memcpy(name, vo.sets[i], (size_t)(eq - vo.sets[i]));
-		name[eq - vo.sets[i]] = '\0';
-		if (vconf_set(&c, name, eq + 1, err, sizeof err) != 0)
+	for (i = 0; i < vo.nsets; i++)
+		if (vconf_set_arg(&c, vo.sets[i], err, sizeof err) != 0)
 			fatal_f("-s: %s", err);
-	}
 	log_init("threatrec-vault", vo.verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO,
 	         strcmp(cmd, "run") == 0 && (!vo.foreground || c.use_syslog));
 	if (strcmp(cmd, "init") == 0)

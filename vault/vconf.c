@@ -152,9 +152,9 @@ vconf_load(struct vconf *c, const char *path, char *err, size_t errlen)
 }
 
 int
-vconf_set(struct vconf *c, const char *name, const char *value, char *err, size_t errlen)
+vconf_set_arg(struct vconf *c, const char *arg, char *err, size_t errlen)
 {
-	return conf_set(vconf_keys, sizeof vconf_keys / sizeof vconf_keys[0], c, name, value, err, errlen);
+	return conf_set_arg(vconf_keys, sizeof vconf_keys / sizeof vconf_keys[0], c, arg, err, errlen);
 }
 
 bool

@@ -34,9 +34,9 @@ struct vconf {
 
 /* Defaults, then path (if not NULL) over them. 0 or TR_ERR_CONFIG/SYS, message in err. */
 int vconf_load(struct vconf *c, const char *path, char *err, size_t errlen);
-/* Overrides one setting ("vault.key", value) after vconf_load, e.g. from
+/* Overrides one setting ("vault.key=value") after vconf_load, e.g. from
  * -s on the command line; 0 or TR_ERR_CONFIG with a message in err. */
-int vconf_set(struct vconf *c, const char *name, const char *value, char *err, size_t errlen);
+int vconf_set_arg(struct vconf *c, const char *arg, char *err, size_t errlen);
 /* Every setting in effect, as a JSON object (for the audit log's "start"
  * row: a config change shows as a different object and hash). NULL on no
  * memory. */
