@@ -39,6 +39,15 @@ ipc_hdr_check(const struct ipc_hdr *h)
 }
 
 bool
+ipc_name_ok(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n < max &&
+	    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._@+*#-") == n;
+}
+
+bool
 ipc_str_ok(const char *s, size_t n)
 {
 	return memchr(s, '\0', n) != NULL;

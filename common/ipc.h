@@ -102,6 +102,9 @@ int ipc_recv(int fd, struct ipc_buf *b, struct ipc_hdr *h, const uint8_t **paylo
 int ipc_hdr_check(const struct ipc_hdr *h);
 /* True when the char array of n bytes holds a NUL. */
 bool ipc_str_ok(const char *s, size_t n);
+/* A user name or extension as the vault stores them: 1 to max-1 of
+ * [A-Za-z0-9._@+*#-]. */
+bool ipc_name_ok(const char *s, size_t max);
 /* Name of a message type for logs ("IPC_MARK"), "unknown" otherwise. */
 const char *ipc_type_name(uint32_t type);
 

@@ -80,21 +80,6 @@ auth_close(struct auth *a)
 	free(a);
 }
 
-static bool
-name_ok(const char *s, size_t max)
-{
-	size_t i, n = strlen(s);
-	if (n == 0 || n >= max)
-		return false;
-	for (i = 0; i < n; i++) {
-		char ch = s[i];
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-		      ch == '.' || ch == '_' || ch == '-' || ch == '@' || ch == '+' || ch == '*' || ch == '#'))
-			return false;
-	}
-	return true;
-}
-
 int
 auth_pw_make(const char *pass, struct auth_pw *out)
 {
@@ -126,9 +111,9 @@ auth_user_add_pw(struct auth *a, const char *name, const struct auth_pw *pw, enu
 	sqlite3_stmt *st = NULL;
 	int r = TR_ERR_INVAL, rc;
 
-	if (!name_ok(name, 64) || role < IPC_ROLE_AGENT || role > IPC_ROLE_ADMIN || pw->hash[0] == '\0')
+	if (!ipc_name_ok(name, 64) || role < IPC_ROLE_AGENT || role > IPC_ROLE_ADMIN || pw->hash[0] == '\0')
 		goto out;
-	if (extension[0] != '\0' && !name_ok(extension, 32))
+	if (extension[0] != '\0' && !ipc_name_ok(extension, 32))
 		goto out;
 	if (role == IPC_ROLE_AGENT && extension[0] == '\0')
 		goto out;                /* an agent is bound to an extension */

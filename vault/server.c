@@ -534,12 +534,37 @@ h_audit(struct req *q)
 	reply_json(q, res);
 }
 
+/* Ends a transaction opened with audit_begin whose change is made: writes
+ * the audit row (detail is taken) and commits, so the change and its row
+ * land together or not at all. On failure replies 500 "...: <undone>" and
+ * returns -1. */
+static int
+audited_commit(struct req *q, const char *action, const char *object, json_t *detail,
+    const char *undone)
+{
+	char *txt = detail_dump(detail);
+	int rv = -1;
+
+	if (txt == NULL || audit_append(q->s->au, q->u.name, action, object, txt) != 0) {
+		audit_abort(q->s->au);
+		reply_err(q, TR_ERR_SYS, 500, "the audit log cannot be written: %s", undone);
+		goto out;
+	}
+	if (audit_commit(q->s->au) != 0) {
+		reply_err(q, TR_ERR_SYS, 500, "the index cannot be written: %s", undone);
+		goto out;
+	}
+	rv = 0;
+out:
+	free(txt);
+	return rv;
+}
+
 static void
 h_user_add(struct req *q)
 {
 	struct ipc_user *m = &q->m.user;
 	struct auth_pw pw;
-	char *detail = NULL;
 	/* two-person rule: an investigator (reaches recordings) or admin (adds
 	 * and approves accounts) added here waits for a second admin */
 	int pending = auth_role_needs_approval((enum ipc_role)m->role);
@@ -561,26 +586,17 @@ h_user_add(struct req *q)
 	auth_pw_clear(&pw);
 	if (r != 0) {
 		if (r == TR_ERR_INVAL)
-			reply_err(q, r, 400, "bad user: name [A-Za-z0-9._@+-], role 1-4, password 8-255 bytes,"
+			reply_err(q, r, 400, "bad user: name [A-Za-z0-9._@+*#-], role 1-4, password 8-255 bytes,"
 			          " agents need an extension");
 		else
 			reply_errc(q, r, "user");
 		return;
 	}
-	detail = detail_dump(json_pack("{s:s, s:s, s:b}", "role", auth_role_name((enum ipc_role)m->role),
-	                               "extension", m->extension, "awaiting_approval", pending));
-	if (detail == NULL || audit_append(q->s->au, q->u.name, "user_add", m->user, detail) != 0) {
-		audit_abort(q->s->au);
-		reply_err(q, TR_ERR_SYS, 500, "the audit log cannot be written: user not added");
-		goto out;
-	}
-	if (audit_commit(q->s->au) != 0) {
-		reply_err(q, TR_ERR_SYS, 500, "the index cannot be written: user not added");
-		goto out;
-	}
-	reply_json(q, json_pack("{s:b}", "awaiting_approval", pending));
-out:
-	free(detail);
+	if (audited_commit(q, "user_add", m->user,
+	                   json_pack("{s:s, s:s, s:b}", "role", auth_role_name((enum ipc_role)m->role),
+	                             "extension", m->extension, "awaiting_approval", pending),
+	                   "user not added") == 0)
+		reply_json(q, json_pack("{s:b}", "awaiting_approval", pending));
 }
 
 /* A second admin activates an account another admin added (two-person
@@ -589,7 +605,7 @@ static void
 h_user_approve(struct req *q)
 {
 	struct ipc_user *m = &q->m.user;
-	char added_by[64], *detail = NULL;
+	char added_by[64];
 	int r;
 
 	sodium_memzero(m->pass, sizeof m->pass);
@@ -607,19 +623,9 @@ h_user_approve(struct req *q)
 			reply_errc(q, r, "user");
 		return;
 	}
-	detail = detail_dump(json_pack("{s:s}", "added_by", added_by));
-	if (detail == NULL || audit_append(q->s->au, q->u.name, "user_approve", m->user, detail) != 0) {
-		audit_abort(q->s->au);
-		reply_err(q, TR_ERR_SYS, 500, "the audit log cannot be written: account not approved");
-		goto out;
-	}
-	if (audit_commit(q->s->au) != 0) {
-		reply_err(q, TR_ERR_SYS, 500, "the index cannot be written: account not approved");
-		goto out;
-	}
-	reply_json(q, json_object());
-out:
-	free(detail);
+	if (audited_commit(q, "user_approve", m->user, json_pack("{s:s}", "added_by", added_by),
+	                   "account not approved") == 0)
+		reply_json(q, json_object());
 }
 
 static void

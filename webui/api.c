@@ -741,15 +741,12 @@ static enum MHD_Result h_user_approve(struct api_env *e, const struct api_req *r
 	struct ipc_client_reply rep;
 	struct ipc_user m;
 	enum MHD_Result ret = MHD_NO;
-	size_t n = strlen(user);
 
-	/* the vault's user-name characters (vault/auth.c name_ok) */
-	if (n == 0 || n >= sizeof(m.user) ||
-	    strspn(user, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._@+-*#") != n)
+	if (!ipc_name_ok(user, sizeof(m.user)))
 		return err(e, rq, 400, "bad user name");
 	memset(&m, 0, sizeof(m));
 	token_msg(s, rq, &m.t);
-	memcpy(m.user, user, n);
+	memcpy(m.user, user, strlen(user));
 	ipc_client_reply_init(&rep);
 	if (vault_call(e, rq, IPC_USER_APPROVE, &m, sizeof(m), &rep, &ret) == 0)
 		ret = ok_json(e, rq, 200, rep.json);

@@ -240,6 +240,22 @@ test_rules(void)
 	TEST_DONE();
 }
 
+static void
+test_name_ok(void)
+{
+	TEST_START("ipc_name_ok: the vault's user-name alphabet and length");
+	ASSERT_TRUE(ipc_name_ok("alice", 64));
+	ASSERT_TRUE(ipc_name_ok("a.b_c-d@e+f*g#h0", 64));
+	ASSERT_TRUE(!ipc_name_ok("", 64));
+	ASSERT_TRUE(!ipc_name_ok("bo b", 64));
+	ASSERT_TRUE(!ipc_name_ok("a/b", 64));
+	ASSERT_TRUE(!ipc_name_ok("tab\tname", 64));
+	ASSERT_TRUE(!ipc_name_ok("\xc3\xa9", 64));
+	ASSERT_TRUE(ipc_name_ok("1234", 5));
+	ASSERT_TRUE(!ipc_name_ok("12345", 5));
+	TEST_DONE();
+}
+
 int
 main(void)
 {
@@ -251,5 +267,6 @@ main(void)
 	test_two_fds();
 	test_helpers();
 	test_rules();
+	test_name_ok();
 	return TEST_EXIT();
 }
