@@ -36,6 +36,9 @@ enum ipc_type {
 	IPC_STATUS,           /* struct ipc_token -> OK {"vault":{...}} */
 	IPC_USER_APPROVE,     /* struct ipc_user (user only) -> OK {} : a second admin activates
 	                         an investigator or admin account another admin added */
+	IPC_PASSWD,           /* struct ipc_passwd -> OK {} : the session's user replaces their
+	                         own password (the only request, with IPC_SESSION and IPC_LOGOUT,
+	                         a session whose password must change may make) */
 	IPC_REQ_MAX_,
 	/* replies */
 	IPC_R_OK = 100,
@@ -65,6 +68,7 @@ struct ipc_page     { struct ipc_token t; uint32_t limit, offset;
                       char action[32];    /* IPC_AUDIT_LIST: "" = all, else only this action */ };
 struct ipc_user     { struct ipc_token t; char user[64]; char pass[256]; char extension[32];
                       uint32_t role; uint32_t pad; };
+struct ipc_passwd   { struct ipc_token t; char old[256]; char pass[256]; };
 struct ipc_err      { int32_t code; uint32_t http_status; char msg[248]; };
 
 /* --- framing (common/ipc.c) --- */

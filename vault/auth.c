@@ -174,18 +174,19 @@ auth_user_list(struct auth *a, json_t **resp)
 
 	if (arr == NULL)
 		return TR_ERR_NOMEM;
-	if (sqlite3_prepare_v2(a->db, "SELECT name, role, extension, created, disabled, pending_by"
-	                       " FROM users ORDER BY name", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(a->db, "SELECT name, role, extension, created, disabled, pending_by,"
+	                       " must_change FROM users ORDER BY name", -1, &st, NULL) != SQLITE_OK)
 		goto out;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *pend = (const char *)sqlite3_column_text(st, 5);
 		char ts[32];
 		index_iso8601(sqlite3_column_int64(st, 3) * NS, ts);
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:b, s:s?}",
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:s?}",
 			"name", (const char *)sqlite3_column_text(st, 0),
 			"role", auth_role_name((enum ipc_role)sqlite3_column_int(st, 1)),
 			"extension", (const char *)sqlite3_column_text(st, 2), "created", ts,
 			"disabled", sqlite3_column_int(st, 4),
+			"must_change", sqlite3_column_int(st, 6) != 0,
 			"pending_by", pend != NULL && pend[0] != '\0' ? pend : NULL));
 	}
 	if (rc != SQLITE_DONE)
@@ -426,8 +427,8 @@ auth_login(struct auth *a, const char *user, const char *pass, const char *remot
 		goto out;
 	}
 	memset(u, 0, sizeof *u);
-	if (sqlite3_prepare_v2(a->db, "SELECT name, hash, role, extension, pending_by != '' FROM users"
-	                       " WHERE name = ? AND disabled = 0", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(a->db, "SELECT name, hash, role, extension, pending_by != '', must_change"
+	                       " FROM users WHERE name = ? AND disabled = 0", -1, &st, NULL) != SQLITE_OK)
 		goto out;
 	sqlite3_bind_text(st, 1, user, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(st);
@@ -438,6 +439,7 @@ auth_login(struct auth *a, const char *user, const char *pass, const char *remot
 		u->role = (enum ipc_role)sqlite3_column_int(st, 2);
 		snprintf(u->extension, sizeof u->extension, "%s", (const char *)sqlite3_column_text(st, 3));
 		pending = sqlite3_column_int(st, 4);
+		u->must_change = sqlite3_column_int(st, 5) != 0;
 	} else if (rc != SQLITE_DONE) {
 		goto out;
 	}
@@ -506,8 +508,8 @@ auth_session(struct auth *a, const char *token, struct auth_user *u, char *csrf)
 	hash_token(token, th);
 	memset(u, 0, sizeof *u);
 	r = TR_ERR_SYS;
-	if (sqlite3_prepare_v2(a->db, "SELECT s.created, s.last_seen, s.csrf, u.name, u.role, u.extension"
-	                       " FROM sessions s JOIN users u ON u.name = s.user"
+	if (sqlite3_prepare_v2(a->db, "SELECT s.created, s.last_seen, s.csrf, u.name, u.role, u.extension,"
+	                       " u.must_change FROM sessions s JOIN users u ON u.name = s.user"
 	                       " WHERE s.token_hash = ? AND u.disabled = 0 AND u.pending_by = ''", -1, &st,
 	                       NULL) != SQLITE_OK)
 		goto out;
@@ -523,6 +525,7 @@ auth_session(struct auth *a, const char *token, struct auth_user *u, char *csrf)
 	snprintf(u->name, sizeof u->name, "%s", (const char *)sqlite3_column_text(st, 3));
 	u->role = (enum ipc_role)sqlite3_column_int(st, 4);
 	snprintf(u->extension, sizeof u->extension, "%s", (const char *)sqlite3_column_text(st, 5));
+	u->must_change = sqlite3_column_int(st, 6) != 0;
 	sqlite3_finalize(st);
 	st = NULL;
 	if (now - last > (int64_t)a->c->session_idle_ns || now - created > (int64_t)a->c->session_max_ns) {
@@ -577,4 +580,77 @@ auth_expire(struct auth *a)
 	sqlite3_bind_int64(st, 2, now - (int64_t)a->c->session_max_ns);
 	sqlite3_step(st);
 	sqlite3_finalize(st);
+}
+
+int
+auth_user_must_change(struct auth *a, const char *name, int on)
+{
+	return user_update(a, on ? "UPDATE users SET must_change = 1 WHERE name = ?1" :
+	                   "UPDATE users SET must_change = 0 WHERE name = ?1", name, NULL);
+}
+
+int
+auth_user_check_pw(struct auth *a, const char *name, const char *old, const char *new_pass,
+                   int64_t *retry_sp)
+{
+	sqlite3_stmt *st = NULL;
+	char hash[crypto_pwhash_STRBYTES] = "";
+	int64_t now = index_now_ns();
+	int r = TR_ERR_SYS, rc;
+
+	*retry_sp = th_wait(a, th_find(a, "u", name, false), now);
+	if (*retry_sp > 0) {
+		r = TR_ERR_LIMIT;
+		goto out;
+	}
+	if (sqlite3_prepare_v2(a->db, "SELECT hash FROM users WHERE name = ? AND disabled = 0", -1, &st,
+	                       NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		r = TR_ERR_NOTFOUND;
+	if (rc != SQLITE_ROW)
+		goto out;
+	snprintf(hash, sizeof hash, "%s", (const char *)sqlite3_column_text(st, 0));
+	if (crypto_pwhash_str_verify(hash, old, strlen(old)) != 0) {
+		/* the same budget as logins: a stolen session cannot guess faster */
+		th_fail(a, "u", name, now);
+		r = TR_ERR_PERM;
+		goto out;
+	}
+	th_reset(a, "u", name);
+	r = strcmp(old, new_pass) == 0 ? TR_ERR_INVAL : 0;
+out:
+	sqlite3_finalize(st);
+	sodium_memzero(hash, sizeof hash);
+	return r;
+}
+
+int
+auth_user_replace_pw(struct auth *a, const char *name, const struct auth_pw *pw, const char *keep_token)
+{
+	sqlite3_stmt *st = NULL;
+	char th[AUTH_HEX_LEN + 1];
+	int r = TR_ERR_INVAL;
+
+	if (!token_ok(keep_token) || pw->hash[0] == '\0')
+		goto out;
+	if ((r = user_update(a, "UPDATE users SET hash = ?2, must_change = 0 WHERE name = ?1", name,
+	                     pw->hash)) != 0)
+		goto out;
+	/* every other session of the user ends: whoever knew the old password
+	 * (the admin who set it, a thief) is logged out */
+	hash_token(keep_token, th);
+	r = TR_ERR_SYS;
+	if (sqlite3_prepare_v2(a->db, "DELETE FROM sessions WHERE user = ? AND token_hash != ?", -1, &st,
+	                       NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, th, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		r = 0;
+out:
+	sqlite3_finalize(st);
+	return r;
 }

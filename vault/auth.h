@@ -20,6 +20,8 @@ struct auth_user {
 	char name[64];
 	enum ipc_role role;
 	char extension[32];
+	int must_change;           /* the password was set by someone else: the session
+	                              may only replace it (auth_user_change_pw) or log out */
 };
 
 struct auth;
@@ -45,6 +47,20 @@ int  auth_user_add(struct auth *, const char *name, const char *pass, enum ipc_r
                    const char *extension);
 int  auth_user_add_pw(struct auth *, const char *name, const struct auth_pw *pw, enum ipc_role role,
                       const char *extension, const char *pending_by);
+/* Requires (1) or drops (0) a password change at the user's next login.
+ * TR_ERR_NOTFOUND for an unknown user. */
+int  auth_user_must_change(struct auth *, const char *name, int on);
+/* A user replacing their own password, step one (before the write
+ * transaction: it takes 0.1 s): checks old as a login would, failures
+ * throttled with that user's logins, and that new_pass differs from it.
+ * TR_ERR_PERM (wrong old password), TR_ERR_LIMIT (throttled, *retry_sp
+ * seconds), TR_ERR_INVAL (new equals old), TR_ERR_NOTFOUND. */
+int  auth_user_check_pw(struct auth *, const char *name, const char *old, const char *new_pass,
+                        int64_t *retry_sp);
+/* Step two: stores pw, clears must_change and ends the user's other
+ * sessions (keep_token's stays). TR_ERR_NOTFOUND, TR_ERR_INVAL. */
+int  auth_user_replace_pw(struct auth *, const char *name, const struct auth_pw *pw,
+                          const char *keep_token);
 /* Whether an account of this role added by an admin through the web UI
  * waits for a second admin (investigators reach recordings; admins add
  * accounts and approve them). */
@@ -76,7 +92,8 @@ int  auth_login(struct auth *, const char *user, const char *pass, const char *r
  * from an earlier lockout; or a summary at most once per lockout length:
  * *countp = refusals since the last row), 0 when it is only counted. */
 int  auth_refusal_audit(struct auth *, uint32_t *countp, int *startp);
-/* Checks a session token: 0 with *u and csrf, or TR_ERR_PERM (unknown/expired). */
+/* Checks a session token: 0 with *u (u->must_change included) and csrf,
+ * or TR_ERR_PERM (unknown/expired). */
 int  auth_session(struct auth *, const char *token, struct auth_user *u, char *csrf);
 int  auth_logout(struct auth *, const char *token);
 /* Drops expired sessions. */

@@ -28,7 +28,7 @@ static const char index_schema[] =
 	"CREATE TABLE IF NOT EXISTS users ("
 	" name TEXT PRIMARY KEY, hash TEXT NOT NULL, role INTEGER NOT NULL,"
 	" extension TEXT NOT NULL DEFAULT '', created INTEGER, disabled INTEGER NOT NULL DEFAULT 0,"
-	" pending_by TEXT NOT NULL DEFAULT '');"
+	" pending_by TEXT NOT NULL DEFAULT '', must_change INTEGER NOT NULL DEFAULT 0);"
 	"CREATE TABLE IF NOT EXISTS sessions ("
 	" token_hash TEXT PRIMARY KEY, user TEXT NOT NULL, csrf TEXT NOT NULL,"
 	" created INTEGER NOT NULL, last_seen INTEGER NOT NULL, remote TEXT);"
@@ -92,6 +92,12 @@ index_open(const char *path, struct index **ixp)
 	                 NULL, NULL, NULL) != SQLITE_OK &&
 	    /* another process may have added it meanwhile */
 	    (r = index_exec(ix, "SELECT pending_by FROM users LIMIT 0")) != 0)
+		goto out;
+	/* ... and before an admin-set password had to be replaced at first login */
+	if (sqlite3_exec(ix->db, "SELECT must_change FROM users LIMIT 0", NULL, NULL, NULL) != SQLITE_OK &&
+	    sqlite3_exec(ix->db, "ALTER TABLE users ADD COLUMN must_change INTEGER NOT NULL DEFAULT 0",
+	                 NULL, NULL, NULL) != SQLITE_OK &&
+	    (r = index_exec(ix, "SELECT must_change FROM users LIMIT 0")) != 0)
 		goto out;
 	*ixp = ix;
 	ix = NULL;

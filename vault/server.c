@@ -93,6 +93,7 @@ struct req {
 		struct ipc_query query;
 		struct ipc_page page;
 		struct ipc_user user;
+		struct ipc_passwd pw;
 	} m;
 };
 
@@ -100,7 +101,8 @@ typedef void (*handler_fn)(struct req *);
 static void h_login(struct req *), h_session(struct req *), h_logout(struct req *),
 	h_mark(struct req *), h_stop(struct req *), h_rec_list(struct req *), h_rec_get(struct req *),
 	h_export(struct req *), h_audit(struct req *), h_user_add(struct req *),
-	h_user_list(struct req *), h_status(struct req *), h_user_approve(struct req *);
+	h_user_list(struct req *), h_status(struct req *), h_user_approve(struct req *),
+	h_passwd(struct req *);
 
 struct server_rule {
 	uint32_t type;
@@ -125,6 +127,7 @@ static const struct server_rule server_rules[] = {
 	{ IPC_USER_LIST,  sizeof(struct ipc_token),  ROLE(IPC_ROLE_ADMIN), h_user_list },
 	{ IPC_STATUS,     sizeof(struct ipc_token),  ROLES_ANY, h_status },
 	{ IPC_USER_APPROVE, sizeof(struct ipc_user), ROLE(IPC_ROLE_ADMIN), h_user_approve },
+	{ IPC_PASSWD,     sizeof(struct ipc_passwd), ROLES_ANY, h_passwd },
 };
 
 /* ------------------------------------------------------------ replies */
@@ -215,9 +218,9 @@ reply_json(struct req *q, json_t *j)
 static json_t *
 user_json(const struct auth_user *u, const char *token, const char *csrf)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:i, s:s}", "token", token, "csrf", csrf, "user", u->name,
-	                 "role", auth_role_name(u->role), "role_id", (int)u->role,
-	                 "extension", u->extension);
+	return json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:b}", "token", token, "csrf", csrf,
+	                 "user", u->name, "role", auth_role_name(u->role), "role_id", (int)u->role,
+	                 "extension", u->extension, "must_change", u->must_change);
 }
 
 /* An audit detail from a JSON object (stolen): compact text, caller frees;
@@ -580,9 +583,15 @@ h_user_add(struct req *q)
 		reply_err(q, TR_ERR_SYS, 500, "the index is busy: user not added");
 		return;
 	}
-	if (r == 0 && (r = auth_user_add_pw(q->s->auth, m->user, &pw, (enum ipc_role)m->role,
-	                                    m->extension, pending ? q->u.name : "")) != 0)
-		audit_abort(q->s->au);
+	if (r == 0) {
+		/* the adding admin knows the password: the new user replaces it
+		 * at first login, before anything else */
+		if ((r = auth_user_add_pw(q->s->auth, m->user, &pw, (enum ipc_role)m->role, m->extension,
+		                          pending ? q->u.name : "")) == 0)
+			r = auth_user_must_change(q->s->auth, m->user, 1);
+		if (r != 0)
+			audit_abort(q->s->au);
+	}
 	auth_pw_clear(&pw);
 	if (r != 0) {
 		if (r == TR_ERR_INVAL)
@@ -596,7 +605,7 @@ h_user_add(struct req *q)
 	                   json_pack("{s:s, s:s, s:b}", "role", auth_role_name((enum ipc_role)m->role),
 	                             "extension", m->extension, "awaiting_approval", pending),
 	                   "user not added") == 0)
-		reply_json(q, json_pack("{s:b}", "awaiting_approval", pending));
+		reply_json(q, json_pack("{s:b, s:b}", "awaiting_approval", pending, "must_change", 1));
 }
 
 /* A second admin activates an account another admin added (two-person
@@ -626,6 +635,59 @@ h_user_approve(struct req *q)
 	if (audited_commit(q, "user_approve", m->user, json_pack("{s:s}", "added_by", added_by),
 	                   "account not approved") == 0)
 		reply_json(q, json_object());
+}
+
+/* The session's user replaces their own password (the old one checked and
+ * throttled like a login); the change and its audit row commit together,
+ * and the user's other sessions end. */
+static void
+h_passwd(struct req *q)
+{
+	struct ipc_passwd *m = &q->m.pw;
+	struct auth_pw pw = { "" };
+	int64_t retry = 0;
+	int r;
+
+	/* both Argon2id steps (0.1 s each) run before the write lock */
+	r = auth_user_check_pw(q->s->auth, q->u.name, m->old, m->pass, &retry);
+	if (r == 0 && (r = auth_pw_make(m->pass, &pw)) == TR_ERR_INVAL) {
+		reply_err(q, r, 400, "the new password must be 8 to 255 bytes");
+		goto out;
+	}
+	if (r == TR_ERR_PERM) {
+		audit_append(q->s->au, q->u.name, "password_change_failed", q->u.name,
+		             "{\"reason\":\"wrong current password\"}");
+		reply_err(q, r, 403, "the current password is wrong");
+		goto out;
+	}
+	if (r == TR_ERR_LIMIT) {
+		reply_err(q, r, 429, "too many failed attempts; retry in %lld s", (long long)retry);
+		goto out;
+	}
+	if (r == TR_ERR_INVAL) {
+		reply_err(q, r, 400, "the new password must differ from the current one");
+		goto out;
+	}
+	if (r != 0) {
+		reply_errc(q, r, "password");
+		goto out;
+	}
+	if (audit_begin(q->s->au) != 0) {
+		reply_err(q, TR_ERR_SYS, 500, "the index is busy: password not changed");
+		goto out;
+	}
+	if ((r = auth_user_replace_pw(q->s->auth, q->u.name, &pw, m->t.token)) != 0) {
+		audit_abort(q->s->au);
+		reply_errc(q, r, "password");
+		goto out;
+	}
+	if (audited_commit(q, "password_change", q->u.name,
+	                   json_pack("{s:b}", "was_required", q->u.must_change), "password not changed") == 0)
+		reply_json(q, json_object());
+out:
+	auth_pw_clear(&pw);
+	sodium_memzero(m->old, sizeof m->old);
+	sodium_memzero(m->pass, sizeof m->pass);
 }
 
 static void
@@ -701,6 +763,8 @@ strings_ok(uint32_t type, const union req_msg *m)
 	case IPC_USER_APPROVE:
 		return S(t->token) && S(t->remote) && S(m->user.user) && S(m->user.pass) &&
 		       S(m->user.extension);
+	case IPC_PASSWD:
+		return S(t->token) && S(t->remote) && S(m->pw.old) && S(m->pw.pass);
 	default:
 		return S(t->token) && S(t->remote);
 	}
@@ -842,6 +906,12 @@ dispatch(struct server *s, struct client *cl, const struct ipc_hdr *h, const uin
 	if (rule->roles != 0) {
 		if ((r = auth_session(s->auth, q->m.tok.token, &q->u, q->csrf)) != 0) {
 			reply_err(q, TR_ERR_PERM, 401, "not logged in or session expired");
+			goto out;
+		}
+		if (q->u.must_change && h->type != IPC_SESSION && h->type != IPC_LOGOUT &&
+		    h->type != IPC_PASSWD) {
+			reply_err(q, TR_ERR_PERM, 403, "set a password of your own first: this one was set by"
+			          " an admin");
 			goto out;
 		}
 		if (!(rule->roles & ROLE(q->u.role))) {

@@ -34,6 +34,7 @@ struct api_session {
 	char     ext[32];
 	uint32_t role;
 	bool     cached;    /* vault unreachable: from e->sessions (read-only routes) */
+	bool     must_change; /* password set by an admin: only ME, LOGOUT, PASSWORD */
 };
 
 void api_env_init(struct api_env *e, const struct wconf *conf, struct live *live,
@@ -162,6 +163,7 @@ static bool is_hex_token(const char *s)
 static int session_from_json(const json_t *j, struct api_session *s)
 {
 	const json_t *role = json_object_get(j, "role");
+	const json_t *mc = json_object_get(j, "must_change");
 	int r = TR_ERR_PROTO;
 
 	if (req_json_str(j, "user", false, s->user, sizeof(s->user)) != 0 ||
@@ -173,6 +175,9 @@ static int session_from_json(const json_t *j, struct api_session *s)
 		s->role = (uint32_t)json_integer_value(role);
 	else if (!json_is_string(role) || route_role_parse(json_string_value(role), &s->role) != 0)
 		goto out;
+	if (mc != NULL && !json_is_boolean(mc))
+		goto out;
+	s->must_change = json_is_true(mc);
 	r = 0;
 out:
 	return r;
@@ -193,6 +198,7 @@ static void sess_to_cache(const struct api_session *s, struct scache_sess *c)
 	memcpy(c->ext, s->ext, sizeof(c->ext));
 	memcpy(c->csrf, s->csrf, sizeof(c->csrf));
 	c->role = s->role;
+	c->must_change = s->must_change;
 }
 
 /* Checks the session cookie with the vault. Returns 0, or -1 after answering.
@@ -230,6 +236,7 @@ static int session_get(struct api_env *e, const struct api_req *rq, enum route_i
 			memcpy(s->ext, cs.ext, sizeof(s->ext));
 			memcpy(s->csrf, cs.csrf, sizeof(s->csrf));
 			s->role = cs.role;
+			s->must_change = cs.must_change != 0;
 			s->cached = true;
 			r = 0;
 			goto out;
@@ -261,20 +268,25 @@ out:
 
 static json_t *me_json(const struct api_session *s)
 {
-	return json_pack("{s:s,s:s,s:s,s:s}", "user", s->user, "role", route_role_name(s->role),
-	                 "extension", s->ext, "csrf", s->csrf);
+	return json_pack("{s:s,s:s,s:s,s:s,s:b}", "user", s->user, "role", route_role_name(s->role),
+	                 "extension", s->ext, "csrf", s->csrf, "must_change", s->must_change);
 }
 
-/* Frees a parsed JSON body after wiping its "password" string in place. */
+/* Frees a parsed JSON body after wiping its password strings in place
+ * ("password", "current_password", "new_password"). */
 static void body_free_wiped(json_t *body)
 {
+	static const char *const keys[] = { "password", "current_password", "new_password" };
 	const json_t *pw;
+	size_t i;
 
 	if (body == NULL)
 		return;
-	pw = json_object_get(body, "password");
-	if (json_is_string(pw))
-		sodium_memzero((void *)(uintptr_t)json_string_value(pw), json_string_length(pw));
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		pw = json_object_get(body, keys[i]);
+		if (json_is_string(pw))
+			sodium_memzero((void *)(uintptr_t)json_string_value(pw), json_string_length(pw));
+	}
 	json_decref(body);
 }
 
@@ -754,6 +766,41 @@ static enum MHD_Result h_user_approve(struct api_env *e, const struct api_req *r
 	return ret;
 }
 
+/* The logged-in user replaces their own password; the vault checks the
+ * current one (throttled like logins), audits the change and ends the
+ * user's other sessions. */
+static enum MHD_Result h_password(struct api_env *e, const struct api_req *rq,
+                                  const struct api_session *s)
+{
+	struct ipc_passwd *m = NULL;
+	struct ipc_client_reply rep;
+	json_t *body = NULL;
+	enum MHD_Result ret = MHD_NO;
+
+	ipc_client_reply_init(&rep);
+	if ((m = sodium_malloc(sizeof(*m))) == NULL) {
+		ret = err(e, rq, 500, "out of memory");
+		goto out;
+	}
+	memset(m, 0, sizeof(*m));
+	if (req_json_parse(rq->body, rq->body_len, &body) != 0 ||
+	    req_json_str(body, "current_password", false, m->old, sizeof(m->old)) != 0 ||
+	    req_json_str(body, "new_password", false, m->pass, sizeof(m->pass)) != 0) {
+		ret = err(e, rq, 400, "body must be {\"current_password\",\"new_password\"} (text without"
+		          " control characters, at most 255 bytes)");
+		goto out;
+	}
+	token_msg(s, rq, &m->t);
+	if (vault_call(e, rq, IPC_PASSWD, m, sizeof(*m), &rep, &ret) != 0)
+		goto out;
+	ret = ok_json(e, rq, 200, rep.json);
+out:
+	body_free_wiped(body);
+	sodium_free(m);
+	ipc_client_reply_clear(&rep);
+	return ret;
+}
+
 static enum MHD_Result h_status(struct api_env *e, const struct api_req *rq,
                                 const struct api_session *s)
 {
@@ -927,6 +974,12 @@ enum MHD_Result api_dispatch(struct api_env *e, const struct api_req *rq)
 	if (rt->flags & ROUTE_F_SESSION) {
 		if (session_get(e, rq, rt->id, &s, &ret) != 0)
 			goto out;
+		if (s.must_change && rt->id != ROUTE_ME && rt->id != ROUTE_LOGOUT &&
+		    rt->id != ROUTE_PASSWORD) {
+			ret = err(e, rq, 403, "set a password of your own first: this one was set by an admin"
+			          " (POST /api/me/password)");
+			goto out;
+		}
 		if (!route_is_allowed(rt, s.role)) {
 			ret = err(e, rq, 403, "your role may not do this");
 			goto out;
@@ -965,6 +1018,7 @@ enum MHD_Result api_dispatch(struct api_env *e, const struct api_req *rq)
 	case ROUTE_USERS:        ret = h_users(e, rq, &s); break;
 	case ROUTE_USER_ADD:     ret = h_user_add(e, rq, &s); break;
 	case ROUTE_USER_APPROVE: ret = h_user_approve(e, rq, &s, m.param); break;
+	case ROUTE_PASSWORD:     ret = h_password(e, rq, &s); break;
 	case ROUTE_METRICS:      ret = h_metrics(e, rq); break;
 	case ROUTE_NONE:
 	default:                 ret = err(e, rq, 404, "no such resource"); break;

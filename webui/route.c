@@ -18,6 +18,7 @@ static const struct route route_tab[] = {
 	{ "POST", "/api/login",                     ROUTE_LOGIN,     0, A | B },
 	{ "POST", "/api/logout",                    ROUTE_LOGOUT,    ROUTE_R_ANY, A | S | C },
 	{ "GET",  "/api/me",                        ROUTE_ME,        ROUTE_R_ANY, A | S },
+	{ "POST", "/api/me/password",               ROUTE_PASSWORD,  ROUTE_R_ANY, A | S | C | B },
 	{ "GET",  "/api/calls",                     ROUTE_CALLS,
 	  ROUTE_R_AGENT | ROUTE_R_SUPERVISOR | ROUTE_R_ADMIN, A | S },
 	{ "POST", "/api/calls/{}/mark",             ROUTE_MARK,

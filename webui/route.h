@@ -32,6 +32,7 @@ enum route_id {
 	ROUTE_USERS,
 	ROUTE_USER_ADD,
 	ROUTE_USER_APPROVE,
+	ROUTE_PASSWORD,       /* POST /api/me/password: any role, own password */
 	ROUTE_METRICS,
 };
 

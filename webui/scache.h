@@ -19,6 +19,7 @@ struct scache_sess {
 	char     ext[32];
 	char     csrf[128];
 	uint32_t role;
+	uint32_t must_change;    /* the session may only replace its password */
 };
 
 struct scache;

@@ -219,11 +219,51 @@ async function main() {
     await invRow.locator('[data-testid="approve-button"]').click();
     await invRow.locator('[data-testid="user-state"]').filter({ hasText: /^active$/ }).waitFor({ timeout: 10000 })
       .catch(() => {});
-    check((await invRow.locator('[data-testid="user-state"]').innerText()).trim() === 'active',
-      'a second admin clicks Approve and the account is active');
+    check(/^active \(has not yet set a password of its own\)$/.test(
+      (await invRow.locator('[data-testid="user-state"]').innerText()).trim()),
+      'a second admin clicks Approve and the account is active, its own password still to be set');
     await logout(page);
+    // 6. the password adm1 chose is replaced at the first login, before anything else
     await login(page, newInv);
-    check(await page.locator('#nav-recordings').isVisible(), 'the approved investigator logs in and sees Recordings');
+    await page.locator('#view-password').waitFor({ state: 'visible', timeout: 10000 });
+    check(await page.locator('#password-required').isVisible() &&
+      !(await page.locator('#nav-recordings').isVisible()),
+      'the approved investigator\'s first login shows only "Change your password" (no Recordings yet)');
+    await screenshot(page, 'password-required');
+    await page.goto(URL + '/#/recordings');
+    check(await page.locator('#view-password').isVisible() && !(await page.locator('#view-recordings').isVisible()),
+      'going to #/recordings by hand still shows the password form');
+    await page.fill('#current-password', newInv[1]);
+    await page.fill('#new-password-1', 'inv9-own-password');
+    await page.fill('#new-password-2', 'inv9-own-passwort');
+    await page.click('#password-button');
+    check(/differ/.test(await page.locator('#password-error').innerText()),
+      'two different new passwords are refused in the page', await page.locator('#password-error').innerText());
+    await page.fill('#current-password', 'not-the-password');
+    await page.fill('#new-password-1', 'inv9-own-password');
+    await page.fill('#new-password-2', 'inv9-own-password');
+    await page.click('#password-button');
+    await page.locator('#password-error').filter({ hasText: 'current password' }).waitFor({ timeout: 10000 })
+      .catch(() => {});
+    check(/current password is wrong/.test(await page.locator('#password-error').innerText()),
+      'a wrong current password is refused with the vault\'s reason', await page.locator('#password-error').innerText());
+    await page.fill('#current-password', newInv[1]);
+    await page.fill('#new-password-1', 'inv9-own-password');
+    await page.fill('#new-password-2', 'inv9-own-password');
+    await page.click('#password-button');
+    await page.locator('#nav-recordings').waitFor({ state: 'visible', timeout: 10000 }).catch(() => {});
+    check(await page.locator('#nav-recordings').isVisible() && await page.locator('#view-recordings').isVisible(),
+      'after "Change password" the investigator sees Recordings');
+    await screenshot(page, 'password-changed');
+    await logout(page);
+    await page.fill('#username', newInv[0]);
+    await page.fill('#password', newInv[1]);
+    await page.click('#login-button');
+    await page.locator('#login-error').filter({ hasText: 'wrong' }).waitFor({ timeout: 10000 }).catch(() => {});
+    check(/wrong user name or password/.test(await page.locator('#login-error').innerText()),
+      'the password adm1 chose no longer works');
+    await login(page, [newInv[0], 'inv9-own-password']);
+    check(await page.locator('#nav-recordings').isVisible(), 'the investigator\'s own password works: Recordings');
     await logout(page);
     check(consoleErrors.length === 0, 'no JavaScript errors on the pages', consoleErrors.join('; '));
   } catch (e) {

@@ -43,6 +43,7 @@ main(void)
 	struct ipc_token tk;
 	struct ipc_mark mk;
 	struct ipc_query q;
+	struct ipc_passwd pw;
 	struct container_w *w = NULL;
 	uint64_t size = 0;
 	size_t n;
@@ -71,6 +72,10 @@ main(void)
 	put("tests/fuzz/corpus/ipc/unknown-type", buf, n);
 	n = frame(buf, IPC_MARK, &mk, sizeof mk);
 	put("tests/fuzz/corpus/ipc/truncated", buf, n - 100);
+	memset(&pw, 0, sizeof pw);
+	pw.t = tk; strcpy(pw.old, "old-password"); strcpy(pw.pass, "new-password");
+	n = frame(buf, IPC_PASSWD, &pw, sizeof pw);
+	put("tests/fuzz/corpus/ipc/passwd", buf, n);
 	memset(&tk, 'b', sizeof tk);
 	n = frame(buf, IPC_STATUS, &tk, sizeof tk);
 	put("tests/fuzz/corpus/ipc/no-nul", buf, n);

@@ -188,6 +188,45 @@ main(void)
 	ASSERT_INT_EQ(auth_user_del(a, "ivan"), TR_ERR_NOTFOUND);
 	TEST_DONE();
 
+	TEST_START("own password change: must_change, old checked and throttled, other sessions end");
+	{
+		struct auth_pw pw;
+		char tok2[65];
+
+		ASSERT_INT_EQ(auth_user_add(a, "nina", "initial-pass", IPC_ROLE_SUPERVISOR, ""), 0);
+		ASSERT_INT_EQ(auth_login(a, "nina", "initial-pass", "10.0.3.1", &u, tok, csrf, &retry), 0);
+		ASSERT_INT_EQ(u.must_change, 0);
+		ASSERT_INT_EQ(auth_user_must_change(a, "nina", 1), 0);
+		ASSERT_INT_EQ(auth_user_must_change(a, "nobody", 1), TR_ERR_NOTFOUND);
+		ASSERT_INT_EQ(auth_session(a, tok, &u, csrf2), 0);
+		ASSERT_INT_EQ(u.must_change, 1);
+		ASSERT_INT_EQ(auth_login(a, "nina", "initial-pass", "10.0.3.1", &u, tok2, csrf, &retry), 0);
+		ASSERT_INT_EQ(u.must_change, 1);
+		ASSERT_INT_EQ(auth_user_check_pw(a, "nina", "wrong-pass!", "fresh-pass-1", &retry), TR_ERR_PERM);
+		ASSERT_INT_EQ(auth_user_check_pw(a, "nina", "initial-pass", "initial-pass", &retry), TR_ERR_INVAL);
+		ASSERT_INT_EQ(auth_user_check_pw(a, "ghost", "initial-pass", "fresh-pass-1", &retry),
+		              TR_ERR_NOTFOUND);
+		ASSERT_INT_EQ(auth_user_check_pw(a, "nina", "initial-pass", "fresh-pass-1", &retry), 0);
+		ASSERT_INT_EQ(auth_pw_make("fresh-pass-1", &pw), 0);
+		ASSERT_INT_EQ(auth_user_replace_pw(a, "nina", &pw, "not-a-token"), TR_ERR_INVAL);
+		ASSERT_INT_EQ(auth_user_replace_pw(a, "nina", &pw, tok), 0);
+		auth_pw_clear(&pw);
+		ASSERT_INT_EQ(auth_session(a, tok, &u, csrf2), 0);          /* this session stays */
+		ASSERT_INT_EQ(u.must_change, 0);
+		ASSERT_INT_EQ(auth_session(a, tok2, &u, csrf2), TR_ERR_PERM); /* the other ends */
+		ASSERT_INT_EQ(auth_login(a, "nina", "initial-pass", "10.0.3.2", &u, tok2, csrf, &retry),
+		              TR_ERR_PERM);
+		ASSERT_INT_EQ(auth_login(a, "nina", "fresh-pass-1", "10.0.3.3", &u, tok2, csrf, &retry), 0);
+		/* guesses through a session count as failed logins of that user */
+		for (i = 0; i < 3; i++)
+			ASSERT_INT_EQ(auth_user_check_pw(a, "nina", "guess-pass", "other-pass-1", &retry), TR_ERR_PERM);
+		ASSERT_INT_EQ(auth_user_check_pw(a, "nina", "fresh-pass-1", "other-pass-1", &retry), TR_ERR_LIMIT);
+		ASSERT_INT_EQ(retry > 0, 1);
+		ASSERT_INT_EQ(auth_login(a, "nina", "fresh-pass-1", "10.0.3.4", &u, tok2, csrf, &retry),
+		              TR_ERR_LIMIT);
+	}
+	TEST_DONE();
+
 	auth_close(a);
 	index_close(ix);
 
@@ -208,6 +247,7 @@ main(void)
 		ASSERT_INT_EQ(auth_open(index_db(ix), &c, &a), 0);
 		ASSERT_INT_EQ(auth_user_add(a, "olga", "secret-pass", IPC_ROLE_ADMIN, ""), 0);
 		ASSERT_INT_EQ(auth_login(a, "olga", "secret-pass", "10.0.2.1", &u, tok, csrf, &retry), 0);
+		ASSERT_INT_EQ(u.must_change, 0);
 		auth_close(a);
 		index_close(ix);
 		/* and opening it again changes nothing */

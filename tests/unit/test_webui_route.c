@@ -52,6 +52,13 @@ static void test_find(void)
 	ASSERT_TRUE(!route_is_allowed(m.route, IPC_ROLE_SUPERVISOR));
 	ASSERT_TRUE(!route_is_allowed(m.route, IPC_ROLE_INVESTIGATOR));
 	ASSERT_INT_EQ(route_find("GET", "/api/users/ivan/approve", &m), 405);
+	ASSERT_INT_EQ(route_find("POST", "/api/me/password", &m), 0);
+	ASSERT_INT_EQ(m.route->id, ROUTE_PASSWORD);
+	ASSERT_TRUE((m.route->flags & (ROUTE_F_SESSION | ROUTE_F_CSRF | ROUTE_F_BODY)) ==
+	            (ROUTE_F_SESSION | ROUTE_F_CSRF | ROUTE_F_BODY));
+	ASSERT_TRUE(route_is_allowed(m.route, IPC_ROLE_AGENT));
+	ASSERT_TRUE(route_is_allowed(m.route, IPC_ROLE_ADMIN));
+	ASSERT_INT_EQ(route_find("GET", "/api/me/password", &m), 405);
 	TEST_DONE();
 
 	TEST_START("route: 404 and 405");

@@ -378,6 +378,30 @@ check "the operator approves from the command line (sites with one admin)" bash 
 	'$C' '$S' audit '$ADM' user_approve | grep -q '\"actor\":\"cli uid'"
 check "userapprove of an active account fails clearly" bash -c "
 	! '$VAULT' userapprove -c '$T/conf' gina 2>'$T/ua.err' && grep -q 'no user gina awaits approval' '$T/ua.err'"
+ABEL=$(login abel abel-pass-12)
+ABEL2=$(login abel abel-pass-12)
+check "an account added over IPC must set its own password first: login says so, other requests 403" bash -c "
+	'$C' '$S' login abel abel-pass-12 | grep -q '\"must_change\":true' &&
+	'$C' '$S' status '$ABEL' | grep -q '^ERR 403 set a password of your own first' &&
+	'$C' '$S' session '$ABEL' | grep -q '\"must_change\":true' &&
+	'$C' '$S' users '$ADM' | grep -q '\"name\":\"abel\"[^}]*\"must_change\":true'"
+check "password change: wrong current password 403 (audited), same password 400, short 400" bash -c "
+	'$C' '$S' passwd '$ABEL' wrong-pass-99 abel-new-pass-1 | grep -q '^ERR 403 the current password is wrong' &&
+	'$C' '$S' passwd '$ABEL' abel-pass-12 abel-pass-12 | grep -q '^ERR 400 the new password must differ' &&
+	'$C' '$S' passwd '$ABEL' abel-pass-12 short | grep -q '^ERR 400 the new password must be 8' &&
+	'$C' '$S' audit '$ADM' password_change_failed | grep -q '\"actor\":\"abel\"'"
+check "password change: 200, audited, other sessions end, this one works on, old password refused" bash -c "
+	'$C' '$S' passwd '$ABEL' abel-pass-12 abel-new-pass-1 | grep -q '{}' &&
+	'$C' '$S' status '$ABEL' | grep -q '\"vault\"' &&
+	'$C' '$S' status '$ABEL2' | grep -q '^ERR 401' &&
+	'$C' '$S' login abel abel-pass-12 10.6.6.6 | grep -q '^ERR 401' &&
+	'$C' '$S' login abel abel-new-pass-1 | grep -q '\"must_change\":false' &&
+	'$C' '$S' audit '$ADM' password_change | grep -q '\"actor\":\"abel\"[^}]*was_required[^}]*true'"
+check "password change: a session's guesses share the login throttle (429 after login_fail_max)" bash -c "
+	for i in 1 2 3 4 5 6; do '$C' '$S' passwd '$ABEL' guess-pass-\$i x-new-pass-1 >/dev/null; done
+	'$C' '$S' passwd '$ABEL' abel-new-pass-1 x-new-pass-1 | grep -q '^ERR 429'"
+check "an operator's account (useradd on the command line) is not asked to change" bash -c "
+	'$C' '$S' login admin2 admin2-pass-1 | grep -q '\"must_change\":false'"
 "$VAULT" userdisable -c "$T/conf" carol > /dev/null
 check "userdisable: the user's session ends and login fails" bash -c "
 	[[ '$CAROL' =~ ^[0-9a-f]{64}$ ]] && '$C' '$S' status '$CAROL' | grep -q '^ERR 401' &&

@@ -204,6 +204,14 @@ main(int argc, char **argv)
 		snprintf(m.user, sizeof m.user, "%s", argv[4]);
 		return roundtrip(fd, IPC_USER_APPROVE, &m, sizeof m, NULL);
 	}
+	if (!strcmp(cmd, "passwd") && argc >= 6) {
+		struct ipc_passwd m;
+		memset(&m, 0, sizeof m);
+		tok(&m.t, argv[3]);
+		snprintf(m.old, sizeof m.old, "%s", argv[4]);
+		snprintf(m.pass, sizeof m.pass, "%s", argv[5]);
+		return roundtrip(fd, IPC_PASSWD, &m, sizeof m, NULL);
+	}
 	if (!strcmp(cmd, "raw") && argc >= 5) {
 		static uint8_t zero[IPC_PAYLOAD_MAX];
 		return roundtrip(fd, (uint32_t)strtoul(argv[3], NULL, 0), zero,

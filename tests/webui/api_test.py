@@ -376,7 +376,39 @@ r = req("POST", "/api/users/nobody/approve", cookie=root, headers={"X-CSRF-Token
 check("approve of an account not waiting is the vault's 404", r.status == 404, r.status)
 req("POST", "/api/users", {"username": "adm2", "password": "pw-adm2", "role": "admin"},
     cookie=root, headers={"X-CSRF-Token": root_csrf})
-_, adm2, adm2_csrf = login("adm2")
+r, adm2, adm2_csrf = login("adm2")
+check("an account added by an admin must set its own password (login says must_change)",
+      r.status == 200 and r.json().get("must_change") is True, r.body)
+_, adm2b, _ = login("adm2")
+r = req("GET", "/api/me", cookie=adm2)
+check("GET /api/me says must_change too", r.status == 200 and r.json().get("must_change") is True, r.body)
+r = req("GET", "/api/users", cookie=adm2)
+check("until then every other request is 403 naming the way out",
+      r.status == 403 and "/api/me/password" in r.json().get("error", ""), r.body)
+r = req("GET", "/api/calls", cookie=adm2)
+check("... also the live call list the web UI reads from the ring (403)", r.status == 403, r.status)
+pw_body = {"current_password": "pw-adm2", "new_password": "adm2-own-pass"}
+r = req("POST", "/api/me/password", pw_body, cookie=adm2)
+check("password change without the CSRF token is 403", r.status == 403, r.status)
+r = req("POST", "/api/me/password", {"current_password": "pw-adm2"}, cookie=adm2,
+        headers={"X-CSRF-Token": adm2_csrf})
+check("password change without new_password is 400", r.status == 400, r.status)
+r = req("POST", "/api/me/password", {"current_password": "pw-adm2", "new_password": "a\x01b-c-d-e-f"},
+        cookie=adm2, headers={"X-CSRF-Token": adm2_csrf})
+check("a new password with a control character is 400", r.status == 400, r.status)
+r = req("POST", "/api/me/password", {"current_password": "wrong", "new_password": "adm2-own-pass"},
+        cookie=adm2, headers={"X-CSRF-Token": adm2_csrf})
+check("a wrong current password is the vault's 403", r.status == 403 and "current password" in
+      r.json().get("error", ""), r.body)
+r = req("POST", "/api/me/password", pw_body, cookie=None, headers={"X-CSRF-Token": adm2_csrf})
+check("password change without a session is 401", r.status == 401, r.status)
+r = req("POST", "/api/me/password", pw_body, cookie=adm2, headers={"X-CSRF-Token": adm2_csrf})
+check("password change (200)", r.status == 200, r.body)
+r = req("GET", "/api/me", cookie=adm2)
+check("after it, must_change is false and the session works on",
+      r.status == 200 and r.json().get("must_change") is False, r.body)
+r = req("GET", "/api/me", cookie=adm2b)
+check("the user's other session has ended (401)", r.status == 401, r.status)
 r = req("POST", "/api/users/inv2/approve", cookie=adm2, headers={"X-CSRF-Token": adm2_csrf})
 check("a second admin approves (200)", r.status == 200, r.body)
 r = req("GET", "/api/audit", cookie=root)

@@ -9,11 +9,13 @@ Usage: fake_vault.py SOCKET_PATH
 import json, os, secrets, socket, struct, sys, threading, math
 
 IPC_LOGIN, IPC_SESSION, IPC_LOGOUT, IPC_MARK, IPC_STOP, IPC_REC_LIST, IPC_REC_GET, \
-    IPC_REC_EXPORT, IPC_AUDIT_LIST, IPC_USER_ADD, IPC_USER_LIST, IPC_STATUS, IPC_USER_APPROVE = range(1, 14)
+    IPC_REC_EXPORT, IPC_AUDIT_LIST, IPC_USER_ADD, IPC_USER_LIST, IPC_STATUS, IPC_USER_APPROVE, \
+    IPC_PASSWD = range(1, 15)
 R_OK, R_FD, R_ERR = 100, 101, 102
 SIZES = {IPC_LOGIN: 384, IPC_SESSION: 128, IPC_LOGOUT: 128, IPC_MARK: 904, IPC_STOP: 176,
          IPC_REC_LIST: 632, IPC_REC_GET: 176, IPC_REC_EXPORT: 184, IPC_AUDIT_LIST: 168,
-         IPC_USER_ADD: 488, IPC_USER_LIST: 128, IPC_STATUS: 128, IPC_USER_APPROVE: 488}
+         IPC_USER_ADD: 488, IPC_USER_LIST: 128, IPC_STATUS: 128, IPC_USER_APPROVE: 488,
+         IPC_PASSWD: 640}
 ROLES = {"agent": 1, "supervisor": 2, "investigator": 3, "admin": 4}
 
 lock = threading.Lock()
@@ -21,6 +23,8 @@ users = {"alice": ("agent", "1001"), "sam": ("supervisor", ""), "ivy": ("investi
          "root": ("admin", "")}
 sessions = {}
 pending = {}        # user -> the admin who added it (two-person rule, as the vault)
+must_change = set() # users added over IPC: their password was set by an admin
+passwords = {}      # user -> password once changed (else "pw-<name>")
 recordings = {}     # id -> dict
 marks = {}          # (slot, gen) -> id
 audit = []
@@ -70,15 +74,30 @@ def handle(conn, typ, rid, p):
         audit.append({"id": len(audit) + 1, "ts": "2026-12-03T17:00:00Z", "type": typ})
         if typ == IPC_LOGIN:
             user, pw = cstr(p[:64]), cstr(p[64:320])
-            if user not in users or pw != "pw-" + user:
+            if user not in users or pw != passwords.get(user, "pw-" + user):
                 return err(conn, rid, 401, "wrong user name or password")
             tok, csrf = secrets.token_hex(32), secrets.token_hex(16)
             role, ext = users[user]
-            sessions[tok] = {"token": tok, "csrf": csrf, "user": user, "role": role, "extension": ext}
+            sessions[tok] = {"token": tok, "csrf": csrf, "user": user, "role": role, "extension": ext,
+                             "must_change": user in must_change}
             return ok(conn, rid, sessions[tok])
         s = session(p)
         if s is None:
             return err(conn, rid, 401, "session expired")
+        s["must_change"] = s["user"] in must_change
+        if s["must_change"] and typ not in (IPC_SESSION, IPC_LOGOUT, IPC_PASSWD):
+            return err(conn, rid, 403, "set a password of your own first: this one was set by an admin")
+        if typ == IPC_PASSWD:
+            old, new = cstr(p[128:384]), cstr(p[384:640])
+            if old != passwords.get(s["user"], "pw-" + s["user"]):
+                return err(conn, rid, 403, "the current password is wrong")
+            if len(new.encode()) < 8 or new == old:
+                return err(conn, rid, 400, "the new password must be 8 to 255 bytes and differ")
+            passwords[s["user"]] = new
+            must_change.discard(s["user"])
+            for t in [t for t, o in sessions.items() if o["user"] == s["user"] and t != s["token"]]:
+                del sessions[t]
+            return ok(conn, rid, {})
         if typ == IPC_SESSION:
             return ok(conn, rid, s)
         if typ == IPC_LOGOUT:
@@ -138,6 +157,7 @@ def handle(conn, typ, rid, p):
             users[user] = ([k for k, v in ROLES.items() if v == role][0], ext)
             if role in (3, 4):
                 pending[user] = s["user"]
+            must_change.add(user)
             return ok(conn, rid, {"awaiting_approval": user in pending})
         if typ == IPC_USER_APPROVE:
             user = cstr(p[128:192])

@@ -188,13 +188,14 @@ else
 	echo "FAIL bad listen: rc $rc/$rc2"; f=$((f + 1)); cat "$tmp/bad-listen.out"
 fi
 # the audit actions the web UI accepts (webui/req.c) are exactly those the
-# vault writes (the action argument of every audit_append call in vault/*.c:
-# a literal, a ?: of literals, or a variable whose assignments are)
+# vault writes (the action argument of every audit_append call in vault/*.c
+# and of audited_commit in vault/server.c: a literal, a ?: of literals, or a
+# variable whose assignments are)
 got=$(python3 - <<'PY'
 import glob, re
-def calls(src):
+def calls(src, fn):
     out = []
-    for m in re.finditer(r'\baudit_append\s*\(', src):
+    for m in re.finditer(r'\b%s\s*\(' % fn, src):
         i, depth, args, cur, instr = m.end(), 1, [], "", False
         while depth:
             ch = src[i]
@@ -222,10 +223,11 @@ def calls(src):
 vault = set()
 for n in sorted(glob.glob("vault/*.c")):
     src = open(n).read()
-    for args in calls(src):
-        if len(args) != 5:
-            continue
-        a = args[2]
+    # audit_append(au, actor, ACTION, object, detail) and the server's
+    # audited_commit(q, ACTION, object, detail, undone)
+    for args in [a[2] for a in calls(src, "audit_append") if len(a) == 5] + \
+                [a[1] for a in calls(src, "audited_commit") if len(a) == 5]:
+        a = args
         if re.fullmatch(r'[a-z_]+', a):       # a variable: its assignments
             a = " ".join(re.findall(r'\b%s = ([^;]*);' % a, src))
         vault |= set(re.findall(r'"([a-z_]+)"', a))

@@ -83,7 +83,7 @@
   function stateBadge(s) { return el('span', { 'class': 'state state-' + String(s).replace(/[^a-z]/g, '') }, s); }
 
   /* ---- views ---- */
-  var views = ['login', 'live', 'recordings', 'recording', 'audit', 'status', 'users'];
+  var views = ['login', 'password', 'live', 'recordings', 'recording', 'audit', 'status', 'users'];
   function show(name) {
     views.forEach(function (v) { $('view-' + v).hidden = (v !== name); });
     document.querySelectorAll('.topbar nav a').forEach(function (a) {
@@ -102,6 +102,8 @@
     if (player.load) player.load();
     ['calls-body', 'recordings-body', 'rec-meta', 'audit-head', 'audit-body', 'status-cards',
      'users-body'].forEach(function (id) { $(id).textContent = ''; });
+    $('password-form').reset();
+    $('password-error').textContent = '';
     $('topbar').hidden = true;
     show('login');
     $('username').focus();
@@ -120,7 +122,8 @@
     $('topbar').hidden = false;
     $('who').textContent = me.user + ' (' + me.role + (me.extension ? ', ext. ' + me.extension : '') + ')';
     document.querySelectorAll('.topbar nav a').forEach(function (a) {
-      a.hidden = a.getAttribute('data-roles').split(' ').indexOf(me.role) < 0;
+      /* until an admin-set password is replaced, nothing else answers */
+      a.hidden = me.must_change || a.getAttribute('data-roles').split(' ').indexOf(me.role) < 0;
     });
   }
 
@@ -129,6 +132,12 @@
     var h = location.hash.replace(/^#\/?/, '');
     var parts = h.split('/');
     var v = parts[0] || defaultView();
+    if (me.must_change || v === 'password') {
+      show('password');
+      $('password-required').hidden = !me.must_change;
+      $('current-password').focus();
+      return;
+    }
     if (v === 'recordings' && parts[1] && allowed('nav-recordings')) {
       var rid = null;
       try { rid = decodeURIComponent(parts[1]); } catch (e) { /* bad %-escape: the list */ }
@@ -157,6 +166,26 @@
     // nothing of this user's session may stay on screen for the next one
     $('toast').textContent = '';
     api('POST', '/api/logout').catch(function () {}).then(function () { location.hash = ''; showLogin(); });
+  });
+
+  /* ---- own password ---- */
+  $('password-form').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    $('password-error').textContent = '';
+    if ($('new-password-1').value !== $('new-password-2').value) {
+      $('password-error').textContent = 'The two new passwords differ.';
+      return;
+    }
+    $('password-button').disabled = true;
+    api('POST', '/api/me/password', { current_password: $('current-password').value,
+      new_password: $('new-password-1').value })
+      .then(function () {
+        $('password-form').reset();
+        toast('Password changed. Your other sessions have ended.');
+        return api('GET', '/api/me').then(function (j) { setMe(j); location.hash = ''; route(); });
+      })
+      .catch(function (e) { $('password-error').textContent = e.message; })
+      .then(function () { $('password-button').disabled = false; });
   });
 
   /* ---- live calls ---- */
@@ -510,7 +539,11 @@
             st.appendChild(document.createTextNode(' '));
             st.appendChild(b);
           }
-        } else st.textContent = u.disabled ? 'disabled' : 'active';
+        } else {
+          st.textContent = u.disabled ? 'disabled' : 'active';
+          if (!u.disabled && u.must_change)
+            st.appendChild(el('span', { 'class': 'pending' }, ' (has not yet set a password of its own)'));
+        }
         tr.appendChild(st);
         tb.appendChild(tr);
       });
