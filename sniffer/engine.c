@@ -43,6 +43,12 @@
 #define IPPROTO_UDP_          17u
 #define IPPROTO_TCP_          6u
 
+/* A per-packet local that its callee fills before anything reads it
+ * (decap_frame clears the whole struct; rtp_parse sets every field a
+ * caller may read once it returned 0): spared the zeroing the build's
+ * -ftrivial-auto-var-init=zero would add, 5 % of the ingest rate. */
+#define ENG_FILLED_BY_CALLEE __attribute__((uninitialized))
+
 /* Per-call state that only the engine needs, parallel to calltab indexes. */
 struct eng_call {
 	struct rfc4733_det det[2];         /* per direction */
@@ -643,7 +649,7 @@ static bool media_packet(struct engine *e, uint64_t ts, const struct decap_pkt *
 {
 	const struct ct_ep *ep = NULL, *ep2 = NULL;
 	struct ct_call *c, *c2;
-	struct rtp_hdr h;
+	struct rtp_hdr h ENG_FILLED_BY_CALLEE;
 	bool by_dst = true, rtcp;
 	int r;
 	uint8_t dir, side;
@@ -797,7 +803,7 @@ void engine_packet(struct engine *e, uint64_t ts_ns, const uint8_t *frame,
 {
 	struct ipfrag_frame one;
 	struct eng_frames fr;
-	struct decap_pkt pkt;
+	struct decap_pkt pkt ENG_FILLED_BY_CALLEE;
 	int r;
 
 	e->st->packets++;
