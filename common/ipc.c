@@ -60,6 +60,7 @@ ipc_type_name(uint32_t type)
 		NULL, "IPC_LOGIN", "IPC_SESSION", "IPC_LOGOUT", "IPC_MARK", "IPC_STOP",
 		"IPC_REC_LIST", "IPC_REC_GET", "IPC_REC_EXPORT", "IPC_AUDIT_LIST",
 		"IPC_USER_ADD", "IPC_USER_LIST", "IPC_STATUS", "IPC_USER_APPROVE", "IPC_PASSWD",
+		"IPC_USER_DISABLE", "IPC_USER_ENABLE",
 	};
 	if (type > 0 && type < IPC_REQ_MAX_ && type < sizeof req / sizeof req[0])
 		return req[type];

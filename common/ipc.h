@@ -39,6 +39,11 @@ enum ipc_type {
 	IPC_PASSWD,           /* struct ipc_passwd -> OK {} : the session's user replaces their
 	                         own password (the only request, with IPC_SESSION and IPC_LOGOUT,
 	                         a session whose password must change may make) */
+	IPC_USER_DISABLE,     /* struct ipc_user (user only) -> OK {} : an admin disables another
+	                         account (its sessions end) */
+	IPC_USER_ENABLE,      /* struct ipc_user (user only) -> OK {"awaiting_approval":bool} :
+	                         an investigator or admin account enabled again waits for a
+	                         second admin, as a new one does */
 	IPC_REQ_MAX_,
 	/* replies */
 	IPC_R_OK = 100,

@@ -654,3 +654,28 @@ out:
 	sqlite3_finalize(st);
 	return r;
 }
+
+int
+auth_user_enable(struct auth *a, const char *name, const char *pending_by, int *pendingp)
+{
+	sqlite3_stmt *st = NULL;
+	int r = TR_ERR_SYS, rc;
+
+	*pendingp = 0;
+	if (sqlite3_prepare_v2(a->db, "SELECT role FROM users WHERE name = ? AND disabled = 1", -1, &st,
+	                       NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		r = TR_ERR_NOTFOUND;
+	if (rc != SQLITE_ROW)
+		goto out;
+	*pendingp = pending_by[0] != '\0' &&
+	            auth_role_needs_approval((enum ipc_role)sqlite3_column_int(st, 0));
+	r = user_update(a, "UPDATE users SET disabled = 0, pending_by = ?2 WHERE name = ?1", name,
+	                *pendingp ? pending_by : "");
+out:
+	sqlite3_finalize(st);
+	return r;
+}

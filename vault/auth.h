@@ -75,6 +75,11 @@ int  auth_user_del(struct auth *, const char *name);
 /* Disables (1) or enables (0) a user; disabling ends their sessions.
  * TR_ERR_NOTFOUND for an unknown user. */
 int  auth_user_disable(struct auth *, const char *name, int disabled);
+/* Enables a disabled account again; an investigator or admin account then
+ * awaits approval by an admin other than pending_by ("" = active at once,
+ * the operator's command). TR_ERR_NOTFOUND: no such disabled account.
+ * *pendingp: whether it now awaits approval. */
+int  auth_user_enable(struct auth *, const char *name, const char *pending_by, int *pendingp);
 /* Sets a new password (8-255 bytes, else TR_ERR_INVAL) and ends the user's
  * sessions. TR_ERR_NOTFOUND for an unknown user. */
 int  auth_user_passwd(struct auth *, const char *name, const char *pass);

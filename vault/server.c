@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
@@ -102,7 +103,7 @@ static void h_login(struct req *), h_session(struct req *), h_logout(struct req 
 	h_mark(struct req *), h_stop(struct req *), h_rec_list(struct req *), h_rec_get(struct req *),
 	h_export(struct req *), h_audit(struct req *), h_user_add(struct req *),
 	h_user_list(struct req *), h_status(struct req *), h_user_approve(struct req *),
-	h_passwd(struct req *);
+	h_passwd(struct req *), h_user_disable(struct req *), h_user_enable(struct req *);
 
 struct server_rule {
 	uint32_t type;
@@ -128,6 +129,8 @@ static const struct server_rule server_rules[] = {
 	{ IPC_STATUS,     sizeof(struct ipc_token),  ROLES_ANY, h_status },
 	{ IPC_USER_APPROVE, sizeof(struct ipc_user), ROLE(IPC_ROLE_ADMIN), h_user_approve },
 	{ IPC_PASSWD,     sizeof(struct ipc_passwd), ROLES_ANY, h_passwd },
+	{ IPC_USER_DISABLE, sizeof(struct ipc_user), ROLE(IPC_ROLE_ADMIN), h_user_disable },
+	{ IPC_USER_ENABLE,  sizeof(struct ipc_user), ROLE(IPC_ROLE_ADMIN), h_user_enable },
 };
 
 /* ------------------------------------------------------------ replies */
@@ -637,6 +640,63 @@ h_user_approve(struct req *q)
 		reply_json(q, json_object());
 }
 
+/* An admin disables another account: its sessions end at once (someone
+ * left, a password leaked). Not one's own: the acting admin stays. */
+static void
+h_user_disable(struct req *q)
+{
+	struct ipc_user *m = &q->m.user;
+	int r;
+
+	sodium_memzero(m->pass, sizeof m->pass);
+	if (strcasecmp(m->user, q->u.name) == 0) {
+		reply_err(q, TR_ERR_INVAL, 400, "an admin cannot disable their own account");
+		return;
+	}
+	if (audit_begin(q->s->au) != 0) {
+		reply_err(q, TR_ERR_SYS, 500, "the index is busy: account not disabled");
+		return;
+	}
+	if ((r = auth_user_disable(q->s->auth, m->user, 1)) != 0) {
+		audit_abort(q->s->au);
+		if (r == TR_ERR_NOTFOUND)
+			reply_err(q, r, 404, "no such account");
+		else
+			reply_errc(q, r, "user");
+		return;
+	}
+	if (audited_commit(q, "user_disable", m->user, json_object(), "account not disabled") == 0)
+		reply_json(q, json_object());
+}
+
+/* An admin enables a disabled account again; an investigator or admin
+ * account then waits for a second admin, as a new one does (two-person
+ * rule: otherwise one admin could revive an investigator account whose
+ * password they know). */
+static void
+h_user_enable(struct req *q)
+{
+	struct ipc_user *m = &q->m.user;
+	int pending = 0, r;
+
+	sodium_memzero(m->pass, sizeof m->pass);
+	if (audit_begin(q->s->au) != 0) {
+		reply_err(q, TR_ERR_SYS, 500, "the index is busy: account not enabled");
+		return;
+	}
+	if ((r = auth_user_enable(q->s->auth, m->user, q->u.name, &pending)) != 0) {
+		audit_abort(q->s->au);
+		if (r == TR_ERR_NOTFOUND)
+			reply_err(q, r, 404, "no disabled account of that name");
+		else
+			reply_errc(q, r, "user");
+		return;
+	}
+	if (audited_commit(q, "user_enable", m->user, json_pack("{s:b}", "awaiting_approval", pending),
+	                   "account not enabled") == 0)
+		reply_json(q, json_pack("{s:b}", "awaiting_approval", pending));
+}
+
 /* The session's user replaces their own password (the old one checked and
  * throttled like a login); the change and its audit row commit together,
  * and the user's other sessions end. */
@@ -761,6 +821,8 @@ strings_ok(uint32_t type, const union req_msg *m)
 	case IPC_AUDIT_LIST:
 		return S(t->token) && S(t->remote) && S(m->page.action);
 	case IPC_USER_APPROVE:
+	case IPC_USER_DISABLE:
+	case IPC_USER_ENABLE:
 		return S(t->token) && S(t->remote) && S(m->user.user) && S(m->user.pass) &&
 		       S(m->user.extension);
 	case IPC_PASSWD:

@@ -745,10 +745,11 @@ out:
 	return ret;
 }
 
-/* A second admin approves an account another admin added (the vault
- * enforces the two-person rule and audits it). */
-static enum MHD_Result h_user_approve(struct api_env *e, const struct api_req *rq,
-                                      const struct api_session *s, const char *user)
+/* A second admin approves an account another admin added, an admin
+ * disables or enables an account (IPC_USER_APPROVE, _DISABLE, _ENABLE; the
+ * vault enforces the two-person rule and audits each). */
+static enum MHD_Result h_user_act(struct api_env *e, const struct api_req *rq,
+                                  const struct api_session *s, const char *user, uint32_t type)
 {
 	struct ipc_client_reply rep;
 	struct ipc_user m;
@@ -760,7 +761,7 @@ static enum MHD_Result h_user_approve(struct api_env *e, const struct api_req *r
 	token_msg(s, rq, &m.t);
 	memcpy(m.user, user, strlen(user));
 	ipc_client_reply_init(&rep);
-	if (vault_call(e, rq, IPC_USER_APPROVE, &m, sizeof(m), &rep, &ret) == 0)
+	if (vault_call(e, rq, type, &m, sizeof(m), &rep, &ret) == 0)
 		ret = ok_json(e, rq, 200, rep.json);
 	ipc_client_reply_clear(&rep);
 	return ret;
@@ -1017,7 +1018,9 @@ enum MHD_Result api_dispatch(struct api_env *e, const struct api_req *rq)
 	case ROUTE_STATUS:       ret = h_status(e, rq, &s); break;
 	case ROUTE_USERS:        ret = h_users(e, rq, &s); break;
 	case ROUTE_USER_ADD:     ret = h_user_add(e, rq, &s); break;
-	case ROUTE_USER_APPROVE: ret = h_user_approve(e, rq, &s, m.param); break;
+	case ROUTE_USER_APPROVE: ret = h_user_act(e, rq, &s, m.param, IPC_USER_APPROVE); break;
+	case ROUTE_USER_DISABLE: ret = h_user_act(e, rq, &s, m.param, IPC_USER_DISABLE); break;
+	case ROUTE_USER_ENABLE:  ret = h_user_act(e, rq, &s, m.param, IPC_USER_ENABLE); break;
 	case ROUTE_PASSWORD:     ret = h_password(e, rq, &s); break;
 	case ROUTE_METRICS:      ret = h_metrics(e, rq); break;
 	case ROUTE_NONE:

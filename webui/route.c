@@ -42,6 +42,8 @@ static const struct route route_tab[] = {
 	{ "GET",  "/api/users",                     ROUTE_USERS,     ROUTE_R_ADMIN, A | S },
 	{ "POST", "/api/users",                     ROUTE_USER_ADD,  ROUTE_R_ADMIN, A | S | C | B },
 	{ "POST", "/api/users/{}/approve",          ROUTE_USER_APPROVE, ROUTE_R_ADMIN, A | S | C },
+	{ "POST", "/api/users/{}/disable",          ROUTE_USER_DISABLE, ROUTE_R_ADMIN, A | S | C },
+	{ "POST", "/api/users/{}/enable",           ROUTE_USER_ENABLE,  ROUTE_R_ADMIN, A | S | C },
 	{ "GET",  "/metrics",                       ROUTE_METRICS,   0, 0 },
 };
 

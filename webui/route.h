@@ -33,6 +33,8 @@ enum route_id {
 	ROUTE_USER_ADD,
 	ROUTE_USER_APPROVE,
 	ROUTE_PASSWORD,       /* POST /api/me/password: any role, own password */
+	ROUTE_USER_DISABLE,
+	ROUTE_USER_ENABLE,
 	ROUTE_METRICS,
 };
 

@@ -265,6 +265,32 @@ async function main() {
     await login(page, [newInv[0], 'inv9-own-password']);
     check(await page.locator('#nav-recordings').isVisible(), 'the investigator\'s own password works: Recordings');
     await logout(page);
+    // 7. an admin disables the account (someone left) and enables it again:
+    // an investigator then waits for a second admin, as a new account does
+    await login(page, creds('TR_ADM1'));
+    await page.goto(URL + '/#/users');
+    await invRow.waitFor({ timeout: 10000 });
+    check(await page.locator('#users-body tr[data-user="adm1"] [data-testid="disable-button"]').count() === 0,
+      'an admin gets no Disable button for their own account');
+    page.once('dialog', (d) => d.accept());
+    await invRow.locator('[data-testid="disable-button"]').click();
+    await invRow.locator('[data-testid="user-state"]').filter({ hasText: /^disabled$/ }).waitFor({ timeout: 10000 })
+      .catch(() => {});
+    check((await invRow.locator('[data-testid="user-state"]').innerText()).trim() === 'disabled',
+      'Disable (confirmed) shows the account disabled');
+    await invRow.locator('[data-testid="enable-button"]').click();
+    await invRow.locator('[data-testid="user-state"]').filter({ hasText: /awaiting approval/ })
+      .waitFor({ timeout: 10000 }).catch(() => {});
+    check(/awaiting approval \(added by adm1\)/.test(await invRow.locator('[data-testid="user-state"]').innerText()),
+      'Enable puts the investigator back to "awaiting approval (added by adm1)"');
+    await screenshot(page, 'users-enabled');
+    await logout(page);
+    await page.fill('#username', newInv[0]);
+    await page.fill('#password', 'inv9-own-password');
+    await page.click('#login-button');
+    await page.locator('#login-error').filter({ hasText: 'approval' }).waitFor({ timeout: 10000 }).catch(() => {});
+    check(/awaits approval by a second admin/.test(await page.locator('#login-error').innerText()),
+      'the re-enabled investigator cannot log in before the second admin approves');
     check(consoleErrors.length === 0, 'no JavaScript errors on the pages', consoleErrors.join('; '));
   } catch (e) {
     check(false, 'the browser run went to the end', e.message.split('\n')[0]);

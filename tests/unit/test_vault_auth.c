@@ -227,6 +227,34 @@ main(void)
 	}
 	TEST_DONE();
 
+	TEST_START("enable again: an investigator or admin waits for a second admin, others do not");
+	{
+		int pending = -1;
+		char by[64];
+
+		ASSERT_INT_EQ(auth_user_add(a, "vera", "vera-pass-12", IPC_ROLE_INVESTIGATOR, ""), 0);
+		ASSERT_INT_EQ(auth_user_add(a, "sven", "sven-pass-12", IPC_ROLE_SUPERVISOR, ""), 0);
+		ASSERT_INT_EQ(auth_user_enable(a, "vera", "root", &pending), TR_ERR_NOTFOUND); /* active */
+		ASSERT_INT_EQ(auth_user_disable(a, "vera", 1), 0);
+		ASSERT_INT_EQ(auth_user_disable(a, "sven", 1), 0);
+		ASSERT_INT_EQ(auth_user_enable(a, "vera", "root", &pending), 0);
+		ASSERT_INT_EQ(pending, 1);
+		ASSERT_INT_EQ(auth_login(a, "vera", "vera-pass-12", "10.0.4.1", &u, tok, csrf, &retry),
+		              TR_ERR_PENDING);
+		ASSERT_INT_EQ(auth_user_approve(a, "vera", "root", by), TR_ERR_PERM);
+		ASSERT_INT_EQ(auth_user_approve(a, "vera", "other", by), 0);
+		ASSERT_INT_EQ(auth_login(a, "vera", "vera-pass-12", "10.0.4.1", &u, tok, csrf, &retry), 0);
+		ASSERT_INT_EQ(auth_user_enable(a, "sven", "root", &pending), 0);
+		ASSERT_INT_EQ(pending, 0);
+		ASSERT_INT_EQ(auth_login(a, "sven", "sven-pass-12", "10.0.4.1", &u, tok, csrf, &retry), 0);
+		/* the operator's command (no adding admin): active at once */
+		ASSERT_INT_EQ(auth_user_disable(a, "vera", 1), 0);
+		ASSERT_INT_EQ(auth_user_enable(a, "vera", "", &pending), 0);
+		ASSERT_INT_EQ(pending, 0);
+		ASSERT_INT_EQ(auth_user_enable(a, "nobody", "root", &pending), TR_ERR_NOTFOUND);
+	}
+	TEST_DONE();
+
 	auth_close(a);
 	index_close(ix);
 

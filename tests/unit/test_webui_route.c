@@ -59,6 +59,14 @@ static void test_find(void)
 	ASSERT_TRUE(route_is_allowed(m.route, IPC_ROLE_AGENT));
 	ASSERT_TRUE(route_is_allowed(m.route, IPC_ROLE_ADMIN));
 	ASSERT_INT_EQ(route_find("GET", "/api/me/password", &m), 405);
+	ASSERT_INT_EQ(route_find("POST", "/api/users/ivan/disable", &m), 0);
+	ASSERT_INT_EQ(m.route->id, ROUTE_USER_DISABLE);
+	ASSERT_STR_EQ(m.param, "ivan");
+	ASSERT_TRUE((m.route->flags & ROUTE_F_CSRF) != 0 && (m.route->flags & ROUTE_F_BODY) == 0);
+	ASSERT_TRUE(route_is_allowed(m.route, IPC_ROLE_ADMIN) && !route_is_allowed(m.route, IPC_ROLE_SUPERVISOR));
+	ASSERT_INT_EQ(route_find("POST", "/api/users/ivan/enable", &m), 0);
+	ASSERT_INT_EQ(m.route->id, ROUTE_USER_ENABLE);
+	ASSERT_TRUE(route_is_allowed(m.route, IPC_ROLE_ADMIN) && !route_is_allowed(m.route, IPC_ROLE_INVESTIGATOR));
 	TEST_DONE();
 
 	TEST_START("route: 404 and 405");

@@ -402,6 +402,31 @@ check "password change: a session's guesses share the login throttle (429 after 
 	'$C' '$S' passwd '$ABEL' abel-new-pass-1 x-new-pass-1 | grep -q '^ERR 429'"
 check "an operator's account (useradd on the command line) is not asked to change" bash -c "
 	'$C' '$S' login admin2 admin2-pass-1 | grep -q '\"must_change\":false'"
+echo 'edna-pass-12' | "$VAULT" useradd -c "$T/conf" edna agent --extension 4005 >/dev/null
+EDNA=$(login edna edna-pass-12)
+check "an admin disables an agent over IPC: its session ends, login refused, audited" bash -c "
+	'$C' '$S' disable '$ADM' edna | grep -q '{}' &&
+	'$C' '$S' status '$EDNA' | grep -q '^ERR 401' &&
+	'$C' '$S' login edna edna-pass-12 10.5.5.5 | grep -q '^ERR 401' &&
+	'$C' '$S' users '$ADM' | grep -q '\"name\":\"edna\"[^}]*\"disabled\":true' &&
+	'$C' '$S' audit '$ADM' user_disable | grep -q '\"actor\":\"admin\"[^}]*\"object\":\"edna\"'"
+check "disable: not one's own account (400), not as a supervisor (403), not an unknown one (404)" bash -c "
+	'$C' '$S' disable '$ADM' admin | grep -q '^ERR 400 an admin cannot disable their own' &&
+	'$C' '$S' disable '$ADM' ADMIN | grep -q '^ERR 400' &&
+	'$C' '$S' disable '$SAM' bob | grep -q '^ERR 403' &&
+	'$C' '$S' disable '$ADM' nobody | grep -q '^ERR 404'"
+check "enable: an agent is active again at once; an active account is 404" bash -c "
+	'$C' '$S' enable '$ADM' edna | grep -q '\"awaiting_approval\":false' &&
+	'$C' '$S' login edna edna-pass-12 | grep -q token &&
+	'$C' '$S' enable '$ADM' edna | grep -q '^ERR 404' &&
+	'$C' '$S' audit '$ADM' user_enable | grep -q '\"object\":\"edna\"'"
+check "enable: an investigator or admin account waits for a second admin again" bash -c "
+	'$C' '$S' disable '$ADM' gina | grep -q '{}' &&
+	'$C' '$S' enable '$ADM' gina | grep -q '\"awaiting_approval\":true' &&
+	'$C' '$S' login gina gina-pass-12 | grep -q '^ERR 403 this account awaits approval' &&
+	'$C' '$S' approve '$ADM' gina | grep -q '^ERR 403' &&
+	'$C' '$S' approve '$ADM2' gina | grep -q '{}' &&
+	'$C' '$S' login gina gina-pass-12 | grep -q token"
 "$VAULT" userdisable -c "$T/conf" carol > /dev/null
 check "userdisable: the user's session ends and login fails" bash -c "
 	[[ '$CAROL' =~ ^[0-9a-f]{64}$ ]] && '$C' '$S' status '$CAROL' | grep -q '^ERR 401' &&

@@ -197,12 +197,13 @@ main(int argc, char **argv)
 		snprintf(m.extension, sizeof m.extension, "%s", argc > 7 ? argv[7] : "");
 		return roundtrip(fd, IPC_USER_ADD, &m, sizeof m, NULL);
 	}
-	if (!strcmp(cmd, "approve") && argc >= 5) {
+	if ((!strcmp(cmd, "approve") || !strcmp(cmd, "disable") || !strcmp(cmd, "enable")) && argc >= 5) {
 		struct ipc_user m;
 		memset(&m, 0, sizeof m);
 		tok(&m.t, argv[3]);
 		snprintf(m.user, sizeof m.user, "%s", argv[4]);
-		return roundtrip(fd, IPC_USER_APPROVE, &m, sizeof m, NULL);
+		return roundtrip(fd, !strcmp(cmd, "approve") ? IPC_USER_APPROVE : !strcmp(cmd, "disable") ?
+		                 IPC_USER_DISABLE : IPC_USER_ENABLE, &m, sizeof m, NULL);
 	}
 	if (!strcmp(cmd, "passwd") && argc >= 6) {
 		struct ipc_passwd m;

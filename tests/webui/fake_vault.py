@@ -10,12 +10,12 @@ import json, os, secrets, socket, struct, sys, threading, math
 
 IPC_LOGIN, IPC_SESSION, IPC_LOGOUT, IPC_MARK, IPC_STOP, IPC_REC_LIST, IPC_REC_GET, \
     IPC_REC_EXPORT, IPC_AUDIT_LIST, IPC_USER_ADD, IPC_USER_LIST, IPC_STATUS, IPC_USER_APPROVE, \
-    IPC_PASSWD = range(1, 15)
+    IPC_PASSWD, IPC_USER_DISABLE, IPC_USER_ENABLE = range(1, 17)
 R_OK, R_FD, R_ERR = 100, 101, 102
 SIZES = {IPC_LOGIN: 384, IPC_SESSION: 128, IPC_LOGOUT: 128, IPC_MARK: 904, IPC_STOP: 176,
          IPC_REC_LIST: 632, IPC_REC_GET: 176, IPC_REC_EXPORT: 184, IPC_AUDIT_LIST: 168,
          IPC_USER_ADD: 488, IPC_USER_LIST: 128, IPC_STATUS: 128, IPC_USER_APPROVE: 488,
-         IPC_PASSWD: 640}
+         IPC_PASSWD: 640, IPC_USER_DISABLE: 488, IPC_USER_ENABLE: 488}
 ROLES = {"agent": 1, "supervisor": 2, "investigator": 3, "admin": 4}
 
 lock = threading.Lock()
@@ -25,6 +25,7 @@ sessions = {}
 pending = {}        # user -> the admin who added it (two-person rule, as the vault)
 must_change = set() # users added over IPC: their password was set by an admin
 passwords = {}      # user -> password once changed (else "pw-<name>")
+disabled = set()
 recordings = {}     # id -> dict
 marks = {}          # (slot, gen) -> id
 audit = []
@@ -74,7 +75,7 @@ def handle(conn, typ, rid, p):
         audit.append({"id": len(audit) + 1, "ts": "2026-12-03T17:00:00Z", "type": typ})
         if typ == IPC_LOGIN:
             user, pw = cstr(p[:64]), cstr(p[64:320])
-            if user not in users or pw != passwords.get(user, "pw-" + user):
+            if user not in users or user in disabled or pw != passwords.get(user, "pw-" + user):
                 return err(conn, rid, 401, "wrong user name or password")
             tok, csrf = secrets.token_hex(32), secrets.token_hex(16)
             role, ext = users[user]
@@ -147,7 +148,8 @@ def handle(conn, typ, rid, p):
             limit, offset = struct.unpack_from("<II", p, 128)
             # "action" echoes the filter the web UI passed (struct ipc_page.action)
             return ok(conn, rid, {"audit": audit[::-1][offset:offset + limit], "action": cstr(p[136:168])})
-        if s["role"] != "admin" and typ in (IPC_USER_ADD, IPC_USER_LIST, IPC_USER_APPROVE):
+        if s["role"] != "admin" and typ in (IPC_USER_ADD, IPC_USER_LIST, IPC_USER_APPROVE,
+                                            IPC_USER_DISABLE, IPC_USER_ENABLE):
             return err(conn, rid, 403, "admins only")
         if typ == IPC_USER_ADD:
             user, ext = cstr(p[128:192]), cstr(p[448:480])
@@ -167,8 +169,27 @@ def handle(conn, typ, rid, p):
                 return err(conn, rid, 403, "an account needs a second admin: the one who added it cannot approve it")
             del pending[user]
             return ok(conn, rid, {})
+        if typ == IPC_USER_DISABLE:
+            user = cstr(p[128:192])
+            if user.lower() == s["user"].lower():
+                return err(conn, rid, 400, "an admin cannot disable their own account")
+            if user not in users:
+                return err(conn, rid, 404, "no such account")
+            disabled.add(user)
+            for t in [t for t, o in sessions.items() if o["user"] == user]:
+                del sessions[t]
+            return ok(conn, rid, {})
+        if typ == IPC_USER_ENABLE:
+            user = cstr(p[128:192])
+            if user not in disabled:
+                return err(conn, rid, 404, "no disabled account of that name")
+            disabled.discard(user)
+            if users[user][0] in ("investigator", "admin"):
+                pending[user] = s["user"]
+            return ok(conn, rid, {"awaiting_approval": user in pending})
         if typ == IPC_USER_LIST:
-            return ok(conn, rid, {"users": [{"user": u, "role": r, "extension": e, "pending_by": pending.get(u)}
+            return ok(conn, rid, {"users": [{"user": u, "role": r, "extension": e, "pending_by": pending.get(u),
+                                             "disabled": u in disabled, "must_change": u in must_change}
                                             for u, (r, e) in sorted(users.items())]})
         if typ == IPC_STATUS:
             status_requests[0] += 1

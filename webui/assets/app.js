@@ -545,6 +545,28 @@
             st.appendChild(el('span', { 'class': 'pending' }, ' (has not yet set a password of its own)'));
         }
         tr.appendChild(st);
+        /* disable (someone left, a password leaked) / enable again; the
+         * vault decides, and an enabled investigator or admin waits for a
+         * second admin like a new account */
+        var act = el('td');
+        if (me && name !== me.user) {
+          var what = u.disabled ? 'enable' : 'disable';
+          var ab = el('button', { 'class': 'secondary', 'data-testid': what + '-button', type: 'button' },
+            u.disabled ? 'Enable' : 'Disable');
+          ab.addEventListener('click', function () {
+            if (what === 'disable' && !window.confirm('Disable ' + name + '? Their sessions end now.')) return;
+            ab.disabled = true;
+            api('POST', '/api/users/' + encodeURIComponent(name) + '/' + what)
+              .then(function (j) {
+                toast('User ' + name + (what === 'disable' ? ' disabled.' : ' enabled' +
+                  (j && j.awaiting_approval ? '; a second admin must approve the account before it can log in.' : '.')));
+                loadUsers();
+              })
+              .catch(function (e) { ab.disabled = false; toast('Cannot ' + what + ' ' + name + ': ' + e.message, true); });
+          });
+          act.appendChild(ab);
+        }
+        tr.appendChild(act);
         tb.appendChild(tr);
       });
     }).catch(function (e) { toast('Cannot load users: ' + e.message, true); });
