@@ -45,10 +45,13 @@ usage_to(FILE *f, int code)
 	    "usage: threatrec-vault [-c CONF] [-s section.key=value ...] COMMAND ...\n"
 	    "       threatrec-vault init    -c CONF\n"
 	    "       threatrec-vault useradd -c CONF USER ROLE [--extension EXT] [--password-file FILE]\n"
+	    "                               [--temporary]\n"
 	    "                               (ROLE: agent supervisor investigator admin; password on stdin\n"
 	    "                                unless --password-file)\n"
 	    "       threatrec-vault userdisable -c CONF USER [--enable]\n"
-	    "       threatrec-vault passwd  -c CONF USER [--password-file FILE]   (password on stdin)\n"
+	    "       threatrec-vault passwd  -c CONF USER [--password-file FILE] [--temporary]\n"
+	    "                               (password on stdin; --temporary: the user must choose a\n"
+	    "                                new one at the next login)\n"
 	    "       threatrec-vault userapprove -c CONF USER   (activates an account added in the web UI\n"
 	    "                               that awaits a second admin)\n"
 	    "       threatrec-vault verify  -c CONF\n"
@@ -83,6 +86,7 @@ struct vault_opts {
 	int foreground, verbose;
 	const char *extension;     /* useradd */
 	const char *pwfile;        /* useradd, passwd */
+	int temporary;             /* useradd, passwd: must_change */
 	int enable;                /* userdisable */
 	const char *args[4];       /* the command's own arguments */
 	int nargs;
@@ -205,22 +209,28 @@ cmd_useradd(const struct vconf *c, const struct vault_opts *vo)
 	sodium_memzero(pass, sizeof pass);
 	if (r == 0 && (r = audit_begin(au)) != 0)
 		fatal_fr(r, "opening a transaction on the index");
-	if (r == 0 && (r = auth_user_add_pw(a, user, &pw, role, ext, "")) != 0)
-		audit_abort(au);
+	if (r == 0) {
+		if ((r = auth_user_add_pw(a, user, &pw, role, ext, "")) == 0 && vo->temporary)
+			r = auth_user_must_change(a, user, 1);
+		if (r != 0)
+			audit_abort(au);
+	}
 	auth_pw_clear(&pw);
 	if (r == TR_ERR_INVAL)
 		fatal_f("bad user name or extension: letters, digits and . _ @ + - only, at most 63 / 31");
 	if (r != 0)
 		fatal_fr(r, "adding %s", user);
 	snprintf(actor, sizeof actor, "cli uid %u", (unsigned)getuid());
-	snprintf(detail, sizeof detail, "{\"role\":\"%s\",\"extension\":\"%.31s\"}", auth_role_name(role), ext);
+	snprintf(detail, sizeof detail, "{\"role\":\"%s\",\"extension\":\"%.31s\",\"temporary\":%s}",
+	         auth_role_name(role), ext, vo->temporary ? "true" : "false");
 	if ((r = audit_append(au, actor, "user_add", user, detail)) != 0) {
 		audit_abort(au);
 		fatal_fr(r, "writing the audit row; user %s not added", user);
 	}
 	if ((r = audit_commit(au)) != 0)
 		fatal_fr(r, "committing; user %s not added", user);
-	printf("user %s (%s) added\n", user, auth_role_name(role));
+	printf("user %s (%s) added%s\n", user, auth_role_name(role),
+	       vo->temporary ? "; the password must be changed at the first login" : "");
 	auth_close(a);
 	audit_close(au);
 	index_close(ix);
@@ -267,6 +277,8 @@ cmd_usermod(const struct vconf *c, const char *cmd, const struct vault_opts *vo)
 	if (r == 0) {
 		r = is_passwd ? auth_user_passwd_pw(a, user, &pw) :
 		    is_approve ? auth_user_approve(a, user, "", added_by) : auth_user_disable(a, user, !enable);
+		if (r == 0 && is_passwd && vo->temporary)
+			r = auth_user_must_change(a, user, 1);
 		if (r != 0)
 			audit_abort(au);
 	}
@@ -279,7 +291,8 @@ cmd_usermod(const struct vconf *c, const char *cmd, const struct vault_opts *vo)
 		fatal_fr(r, "%s %s", action, user);
 	snprintf(actor, sizeof actor, "cli uid %u", (unsigned)getuid());
 	if (is_passwd)
-		snprintf(detail, sizeof detail, "{\"sessions\":\"ended\"}");
+		snprintf(detail, sizeof detail, "{\"sessions\":\"ended\",\"temporary\":%s}",
+		         vo->temporary ? "true" : "false");
 	else if (is_approve)             /* added_by: a user name, [A-Za-z0-9._@+-] */
 		snprintf(detail, sizeof detail, "{\"added_by\":\"%.63s\"}", added_by);
 	if ((r = audit_append(au, actor, action, user, detail)) != 0) {
@@ -288,7 +301,8 @@ cmd_usermod(const struct vconf *c, const char *cmd, const struct vault_opts *vo)
 	}
 	if ((r = audit_commit(au)) != 0)
 		fatal_fr(r, "committing; %s of %s not done", action, user);
-	printf(is_passwd ? "password of %s changed; their sessions ended\n" :
+	printf(is_passwd ? (vo->temporary ? "password of %s changed; their sessions ended; it must be"
+	                    " changed at the next login\n" : "password of %s changed; their sessions ended\n") :
 	       is_approve ? "user %s approved: the account can log in\n" :
 	       enable ? "user %s enabled\n" : "user %s disabled; their sessions ended\n", user);
 	auth_close(a);
@@ -509,6 +523,7 @@ parse_args(int argc, char **argv, const char **cmdp, struct vault_opts *vo)
 		{ "extension", required_argument, NULL, 'e' },
 		{ "password-file", required_argument, NULL, 'p' },
 		{ "enable", no_argument, NULL, 'E' },
+		{ "temporary", no_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int o;
@@ -542,6 +557,7 @@ parse_args(int argc, char **argv, const char **cmdp, struct vault_opts *vo)
 		case 'e': vo->extension = optarg; break;
 		case 'p': vo->pwfile = optarg; break;
 		case 'E': vo->enable = 1; break;
+		case 'T': vo->temporary = 1; break;
 		default: usage();    /* getopt printed what was wrong */
 		}
 	}
@@ -569,6 +585,8 @@ check_opts(const char *cmd, const struct vault_opts *vo)
 		fatal_f("%s: --extension is only for useradd", cmd);
 	if (vo->pwfile && !useradd && !passwd)
 		fatal_f("%s: --password-file is only for useradd and passwd", cmd);
+	if (vo->temporary && !useradd && !passwd)
+		fatal_f("%s: --temporary is only for useradd and passwd", cmd);
 	if (vo->enable && strcmp(cmd, "userdisable") != 0)
 		fatal_f("%s: --enable is only for userdisable", cmd);
 	if (vo->foreground && strcmp(cmd, "run") != 0)
@@ -597,7 +615,7 @@ main(int argc, char **argv)
 		struct stat st;
 
 		if (vo.nargs != want || vo.conf || vo.nsets || vo.extension || vo.pwfile || vo.enable ||
-		    vo.foreground)
+		    vo.temporary || vo.foreground)
 			usage();
 		if (want == 4)
 			return cmd_decrypt(vo.args[0], vo.args[1], vo.args[2], vo.args[3]);

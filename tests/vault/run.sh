@@ -427,6 +427,15 @@ check "enable: an investigator or admin account waits for a second admin again" 
 	'$C' '$S' approve '$ADM' gina | grep -q '^ERR 403' &&
 	'$C' '$S' approve '$ADM2' gina | grep -q '{}' &&
 	'$C' '$S' login gina gina-pass-12 | grep -q token"
+check "passwd --temporary: the operator resets a forgotten password; the user must replace it" bash -c "
+	echo 'edna-reset-pass' | '$VAULT' passwd -c '$T/conf' edna --temporary | grep -q 'must be changed at the next login' &&
+	'$C' '$S' login edna edna-reset-pass | grep -q '\"must_change\":true' &&
+	'$C' '$S' audit '$ADM' passwd | grep -q '\"object\":\"edna\"[^}]*temporary[^}]*true'"
+check "useradd --temporary; --temporary refused on other commands" bash -c "
+	echo 'fred-pass-123' | '$VAULT' useradd -c '$T/conf' fred supervisor --temporary | grep -q 'changed at the first login' &&
+	'$C' '$S' login fred fred-pass-123 | grep -q '\"must_change\":true' &&
+	! '$VAULT' userdisable -c '$T/conf' fred --temporary 2>'$T/tmp.err' &&
+	grep -q -- '--temporary is only for useradd and passwd' '$T/tmp.err'"
 "$VAULT" userdisable -c "$T/conf" carol > /dev/null
 check "userdisable: the user's session ends and login fails" bash -c "
 	[[ '$CAROL' =~ ^[0-9a-f]{64}$ ]] && '$C' '$S' status '$CAROL' | grep -q '^ERR 401' &&
