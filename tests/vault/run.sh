@@ -271,11 +271,17 @@ check "protocol errors of one peer uid: one audit row, the rest counted" bash -c
 python3 - "$S" > "$T/hold.out" <<'PY' &
 import socket, sys, time
 socks = []
+closed = set()
 for i in range(70):
     s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
-    if i % 2 == 0: s.send(b'1234567')
+    # over SERVER_CLIENTS_MAX the vault closes the connection at once: a
+    # send may then meet EPIPE (seen on a loaded machine); that one is closed
+    try:
+        if i % 2 == 0: s.send(b'1234567')
+    except OSError:
+        closed.add(i)
     s.settimeout(0.1); socks.append(s)
-closed, t0 = set(), time.time()
+t0 = time.time()
 while len(closed) < len(socks) and time.time() - t0 < 16:
     for i, s in enumerate(socks):
         if i in closed: continue
