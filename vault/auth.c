@@ -333,8 +333,13 @@ out:
 int
 auth_user_disable(struct auth *a, const char *name, int disabled)
 {
-	int r = user_update(a, disabled ? "UPDATE users SET disabled = 1 WHERE name = ?1" :
-	                    "UPDATE users SET disabled = 0 WHERE name = ?1", name, NULL);
+	int r = user_update(a, disabled ? "UPDATE users SET disabled = 1 WHERE name = ?1 AND disabled = 0" :
+	                    "UPDATE users SET disabled = 0 WHERE name = ?1 AND disabled = 1", name, NULL);
+
+	/* already so (no change, no audit row) or no such user */
+	if (r == TR_ERR_NOTFOUND &&
+	    user_update(a, "UPDATE users SET disabled = disabled WHERE name = ?1", name, NULL) == 0)
+		r = TR_ERR_EXISTS;
 	if (r == 0 && disabled)
 		user_update(a, "DELETE FROM sessions WHERE user = ?1", name, NULL);
 	return r;
@@ -347,8 +352,8 @@ auth_user_approve(struct auth *a, const char *name, const char *approver, char *
 	int r = TR_ERR_SYS, rc;
 
 	added_by[0] = '\0';
-	if (sqlite3_prepare_v2(a->db, "SELECT pending_by FROM users WHERE name = ? AND pending_by != ''",
-	                       -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(a->db, "SELECT pending_by, disabled FROM users WHERE name = ?"
+	                       " AND pending_by != ''", -1, &st, NULL) != SQLITE_OK)
 		goto out;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(st);
@@ -357,6 +362,9 @@ auth_user_approve(struct auth *a, const char *name, const char *approver, char *
 	if (rc != SQLITE_ROW)
 		goto out;
 	snprintf(added_by, 64, "%s", (const char *)sqlite3_column_text(st, 0));
+	r = TR_ERR_INVAL;
+	if (sqlite3_column_int(st, 1) != 0)
+		goto out;                /* disabled: enabled first, then approved */
 	r = TR_ERR_PERM;
 	if (strcmp(added_by, approver) == 0)
 		goto out;                /* the second admin must be a different one */
@@ -593,13 +601,16 @@ int
 auth_user_check_pw(struct auth *a, const char *name, const char *old, const char *new_pass,
                    int64_t *retry_sp)
 {
+	struct throttle *t = th_find(a, "u", name, false);
 	sqlite3_stmt *st = NULL;
 	char hash[crypto_pwhash_STRBYTES] = "";
 	int64_t now = index_now_ns();
 	int r = TR_ERR_SYS, rc;
 
-	*retry_sp = th_wait(a, th_find(a, "u", name, false), now);
+	a->ref_audit = 0;
+	*retry_sp = th_wait(a, t, now);
 	if (*retry_sp > 0) {
+		th_refused(a, t, now);     /* for auth_refusal_audit */
 		r = TR_ERR_LIMIT;
 		goto out;
 	}
@@ -662,7 +673,7 @@ auth_user_enable(struct auth *a, const char *name, const char *pending_by, int *
 	int r = TR_ERR_SYS, rc;
 
 	*pendingp = 0;
-	if (sqlite3_prepare_v2(a->db, "SELECT role FROM users WHERE name = ? AND disabled = 1", -1, &st,
+	if (sqlite3_prepare_v2(a->db, "SELECT role, pending_by FROM users WHERE name = ? AND disabled = 1", -1, &st,
 	                       NULL) != SQLITE_OK)
 		goto out;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
@@ -671,10 +682,15 @@ auth_user_enable(struct auth *a, const char *name, const char *pending_by, int *
 		r = TR_ERR_NOTFOUND;
 	if (rc != SQLITE_ROW)
 		goto out;
-	*pendingp = pending_by[0] != '\0' &&
-	            auth_role_needs_approval((enum ipc_role)sqlite3_column_int(st, 0));
-	r = user_update(a, "UPDATE users SET disabled = 0, pending_by = ?2 WHERE name = ?1", name,
-	                *pendingp ? pending_by : "");
+	*pendingp = sqlite3_column_text(st, 1)[0] != '\0' ||
+	            (pending_by[0] != '\0' &&
+	             auth_role_needs_approval((enum ipc_role)sqlite3_column_int(st, 0)));
+	/* an account that still awaited approval keeps its first pending_by
+	 * (the admin who added it): else re-enabling would hand the approval
+	 * to the adder */
+	r = user_update(a, "UPDATE users SET disabled = 0,"
+	                " pending_by = CASE WHEN pending_by != '' THEN pending_by ELSE ?2 END"
+	                " WHERE name = ?1", name, *pendingp ? pending_by : "");
 out:
 	sqlite3_finalize(st);
 	return r;

@@ -67,18 +67,21 @@ int  auth_user_replace_pw(struct auth *, const char *name, const struct auth_pw 
 int  auth_role_needs_approval(enum ipc_role role);
 /* Activates an account awaiting approval. approver "" = the machine's
  * operator (command line). TR_ERR_NOTFOUND: no such account awaiting
- * approval; TR_ERR_PERM: approver is the admin who added it. *added_by
- * (64 bytes) gets that admin's name. */
+ * approval; TR_ERR_INVAL: it is disabled (enable it first); TR_ERR_PERM:
+ * approver is the admin whose act awaits a second admin (who added the
+ * account, or enabled it again). *added_by (64 bytes) gets that name. */
 int  auth_user_approve(struct auth *, const char *name, const char *approver, char *added_by);
 /* Removes a user row (undo of an add whose audit row failed). TR_ERR_NOTFOUND. */
 int  auth_user_del(struct auth *, const char *name);
 /* Disables (1) or enables (0) a user; disabling ends their sessions.
- * TR_ERR_NOTFOUND for an unknown user. */
+ * TR_ERR_NOTFOUND for an unknown user, TR_ERR_EXISTS if it already is so. */
 int  auth_user_disable(struct auth *, const char *name, int disabled);
 /* Enables a disabled account again; an investigator or admin account then
  * awaits approval by an admin other than pending_by ("" = active at once,
- * the operator's command). TR_ERR_NOTFOUND: no such disabled account.
- * *pendingp: whether it now awaits approval. */
+ * the operator's command). An account that was still awaiting approval
+ * when it was disabled keeps awaiting it from its first admin's peer.
+ * TR_ERR_NOTFOUND: no such disabled account. *pendingp: whether it now
+ * awaits approval. */
 int  auth_user_enable(struct auth *, const char *name, const char *pending_by, int *pendingp);
 /* Sets a new password (8-255 bytes, else TR_ERR_INVAL) and ends the user's
  * sessions. TR_ERR_NOTFOUND for an unknown user. */
@@ -92,7 +95,7 @@ int  auth_user_list(struct auth *, json_t **resp);
  * *retry_sp = seconds to wait). */
 int  auth_login(struct auth *, const char *user, const char *pass, const char *remote,
                 struct auth_user *u, char *token, char *csrf, int64_t *retry_sp);
-/* After auth_login returned TR_ERR_LIMIT: 1 when that refusal is to be
+/* After auth_login (or auth_user_check_pw) returned TR_ERR_LIMIT: 1 when that refusal is to be
  * audited (the lockout starts: *startp = 1, *countp = refusals left over
  * from an earlier lockout; or a summary at most once per lockout length:
  * *countp = refusals since the last row), 0 when it is only counted. */

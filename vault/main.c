@@ -277,16 +277,21 @@ cmd_usermod(const struct vconf *c, const char *cmd, const struct vault_opts *vo)
 	if (r == 0) {
 		r = is_passwd ? auth_user_passwd_pw(a, user, &pw) :
 		    is_approve ? auth_user_approve(a, user, "", added_by) : auth_user_disable(a, user, !enable);
-		if (r == 0 && is_passwd && vo->temporary)
-			r = auth_user_must_change(a, user, 1);
+		/* a password the operator sets is the user's own unless --temporary */
+		if (r == 0 && is_passwd)
+			r = auth_user_must_change(a, user, vo->temporary);
 		if (r != 0)
 			audit_abort(au);
 	}
 	auth_pw_clear(&pw);
 	if (r == TR_ERR_NOTFOUND)
 		fatal_f(is_approve ? "no user %s awaits approval" : "no user %s", user);
+	if (r == TR_ERR_INVAL && is_approve)
+		fatal_f("user %s is disabled: enable it first (userdisable --enable)", user);
 	if (r == TR_ERR_INVAL)
 		fatal_f("the password must be 8-255 bytes");
+	if (r == TR_ERR_EXISTS)
+		fatal_f("user %s is already %s", user, enable ? "enabled" : "disabled");
 	if (r != 0)
 		fatal_fr(r, "%s %s", action, user);
 	snprintf(actor, sizeof actor, "cli uid %u", (unsigned)getuid());
@@ -294,7 +299,7 @@ cmd_usermod(const struct vconf *c, const char *cmd, const struct vault_opts *vo)
 		snprintf(detail, sizeof detail, "{\"sessions\":\"ended\",\"temporary\":%s}",
 		         vo->temporary ? "true" : "false");
 	else if (is_approve)             /* added_by: a user name, [A-Za-z0-9._@+-] */
-		snprintf(detail, sizeof detail, "{\"added_by\":\"%.63s\"}", added_by);
+		snprintf(detail, sizeof detail, "{\"pending_by\":\"%.63s\"}", added_by);
 	if ((r = audit_append(au, actor, action, user, detail)) != 0) {
 		audit_abort(au);
 		fatal_fr(r, "writing the audit row; %s of %s not done", action, user);

@@ -628,14 +628,17 @@ h_user_approve(struct req *q)
 	if ((r = auth_user_approve(q->s->auth, m->user, q->u.name, added_by)) != 0) {
 		audit_abort(q->s->au);
 		if (r == TR_ERR_PERM)
-			reply_err(q, r, 403, "an account needs a second admin: the one who added it cannot approve it");
+			reply_err(q, r, 403, "an account needs a second admin: the admin who added it (or"
+			          " enabled it again) cannot approve it");
+		else if (r == TR_ERR_INVAL)
+			reply_err(q, r, 409, "the account is disabled: enable it first");
 		else if (r == TR_ERR_NOTFOUND)
 			reply_err(q, r, 404, "no account of that name awaits approval");
 		else
 			reply_errc(q, r, "user");
 		return;
 	}
-	if (audited_commit(q, "user_approve", m->user, json_pack("{s:s}", "added_by", added_by),
+	if (audited_commit(q, "user_approve", m->user, json_pack("{s:s}", "pending_by", added_by),
 	                   "account not approved") == 0)
 		reply_json(q, json_object());
 }
@@ -661,6 +664,8 @@ h_user_disable(struct req *q)
 		audit_abort(q->s->au);
 		if (r == TR_ERR_NOTFOUND)
 			reply_err(q, r, 404, "no such account");
+		else if (r == TR_ERR_EXISTS)
+			reply_err(q, r, 409, "the account is already disabled");
 		else
 			reply_errc(q, r, "user");
 		return;
@@ -705,8 +710,10 @@ h_passwd(struct req *q)
 {
 	struct ipc_passwd *m = &q->m.pw;
 	struct auth_pw pw = { "" };
+	char *detail = NULL;
 	int64_t retry = 0;
-	int r;
+	uint32_t refused = 0;
+	int r, start = 0;
 
 	/* both Argon2id steps (0.1 s each) run before the write lock */
 	r = auth_user_check_pw(q->s->auth, q->u.name, m->old, m->pass, &retry);
@@ -715,12 +722,21 @@ h_passwd(struct req *q)
 		goto out;
 	}
 	if (r == TR_ERR_PERM) {
-		audit_append(q->s->au, q->u.name, "password_change_failed", q->u.name,
-		             "{\"reason\":\"wrong current password\"}");
+		detail = detail_dump(json_pack("{s:s, s:s}", "remote", m->t.remote,
+		                               "reason", "wrong current password"));
+		audit_append(q->s->au, q->u.name, "password_change_failed", q->u.name, detail);
 		reply_err(q, r, 403, "the current password is wrong");
 		goto out;
 	}
 	if (r == TR_ERR_LIMIT) {
+		/* as for logins: one row when the lockout starts, then one summary
+		 * per lockout length */
+		if (auth_refusal_audit(q->s->auth, &refused, &start)) {
+			detail = detail_dump(json_pack("{s:s, s:I, s:I}", "remote", m->t.remote,
+			                               start ? "lockout_starts_refused_before" : "refused",
+			                               (json_int_t)refused, "retry_s", (json_int_t)retry));
+			audit_append(q->s->au, q->u.name, "password_change_throttled", q->u.name, detail);
+		}
 		reply_err(q, r, 429, "too many failed attempts; retry in %lld s", (long long)retry);
 		goto out;
 	}
@@ -742,9 +758,11 @@ h_passwd(struct req *q)
 		goto out;
 	}
 	if (audited_commit(q, "password_change", q->u.name,
-	                   json_pack("{s:b}", "was_required", q->u.must_change), "password not changed") == 0)
+	                   json_pack("{s:s, s:b}", "remote", m->t.remote, "was_required", q->u.must_change),
+	                   "password not changed") == 0)
 		reply_json(q, json_object());
 out:
+	free(detail);
 	auth_pw_clear(&pw);
 	sodium_memzero(m->old, sizeof m->old);
 	sodium_memzero(m->pass, sizeof m->pass);
@@ -972,8 +990,8 @@ dispatch(struct server *s, struct client *cl, const struct ipc_hdr *h, const uin
 		}
 		if (q->u.must_change && h->type != IPC_SESSION && h->type != IPC_LOGOUT &&
 		    h->type != IPC_PASSWD) {
-			reply_err(q, TR_ERR_PERM, 403, "set a password of your own first: this one was set by"
-			          " an admin");
+			reply_err(q, TR_ERR_PERM, 403, "set a password of your own first: this one is temporary"
+			          " (set by an admin or the operator)");
 			goto out;
 		}
 		if (!(rule->roles & ROLE(q->u.role))) {

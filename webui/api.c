@@ -761,8 +761,13 @@ static enum MHD_Result h_user_act(struct api_env *e, const struct api_req *rq,
 	token_msg(s, rq, &m.t);
 	memcpy(m.user, user, strlen(user));
 	ipc_client_reply_init(&rep);
-	if (vault_call(e, rq, type, &m, sizeof(m), &rep, &ret) == 0)
+	if (vault_call(e, rq, type, &m, sizeof(m), &rep, &ret) == 0) {
+		/* the vault ended the account's sessions: so does the cache that
+		 * would otherwise keep them alive while the vault is unreachable */
+		if (type == IPC_USER_DISABLE)
+			scache_drop_user(e->sessions, m.user, NULL);
 		ret = ok_json(e, rq, 200, rep.json);
+	}
 	ipc_client_reply_clear(&rep);
 	return ret;
 }
@@ -794,6 +799,7 @@ static enum MHD_Result h_password(struct api_env *e, const struct api_req *rq,
 	token_msg(s, rq, &m->t);
 	if (vault_call(e, rq, IPC_PASSWD, m, sizeof(*m), &rep, &ret) != 0)
 		goto out;
+	scache_drop_user(e->sessions, s->user, s->token);   /* the vault ended the others */
 	ret = ok_json(e, rq, 200, rep.json);
 out:
 	body_free_wiped(body);

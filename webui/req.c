@@ -313,6 +313,7 @@ static const char *const req_audit_actions[] = {
 	"init", "start", "stop", "config_change",
 	"login", "login_failed", "login_throttled", "logout",
 	"user_add", "user_approve", "passwd", "password_change", "password_change_failed",
+	"password_change_throttled",
 	"user_disable", "user_enable",
 	"mark", "mark_again", "mark_refused", "stop_recording", "seal", "fail", "resume",
 	"search", "view", "playback", "download", "export_failed",

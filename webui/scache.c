@@ -120,3 +120,23 @@ void scache_drop(struct scache *c, const char *token)
 		sodium_memzero(e, sizeof(*e));
 	pthread_mutex_unlock(&c->mu);
 }
+
+void scache_drop_user(struct scache *c, const char *user, const char *keep_token)
+{
+	uint8_t keep[32];
+	size_t i;
+
+	if (c == NULL)
+		return;
+	if (keep_token != NULL)
+		make_key(keep_token, keep);
+	pthread_mutex_lock(&c->mu);
+	for (i = 0; i < SCACHE_ENTRIES_MAX; i++) {
+		struct scache_ent *e = &c->ent[i];
+
+		if (e->used && strcmp(e->s.user, user) == 0 &&
+		    (keep_token == NULL || sodium_memcmp(e->key, keep, 32) != 0))
+			sodium_memzero(e, sizeof(*e));
+	}
+	pthread_mutex_unlock(&c->mu);
+}

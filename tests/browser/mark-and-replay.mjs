@@ -200,8 +200,8 @@ async function main() {
     await page.click('#user-add-button');
     const invRow = page.locator('#users-body tr[data-user="inv9"]');
     await invRow.waitFor({ timeout: 10000 });
-    check(/awaiting approval \(added by adm1\)/.test(await invRow.innerText()),
-      'the added investigator shows "awaiting approval (added by adm1)"', await invRow.innerText());
+    check(/awaiting approval \(by an admin other than adm1\)/.test(await invRow.innerText()),
+      'the added investigator shows "awaiting approval (by an admin other than adm1)"', await invRow.innerText());
     check(await invRow.locator('[data-testid="approve-button"]').count() === 0,
       'the admin who added it gets no Approve button');
     await screenshot(page, 'users-pending');
@@ -248,6 +248,8 @@ async function main() {
     check(/current password is wrong/.test(await page.locator('#password-error').innerText()),
       'a wrong current password is refused with the vault\'s reason', await page.locator('#password-error').innerText());
     await page.fill('#current-password', newInv[1]);
+    check((await page.locator('#password-error').innerText()).trim() === '',
+      'typing again clears the earlier error (it must not stand under a corrected form)');
     await page.fill('#new-password-1', 'inv9-own-password');
     await page.fill('#new-password-2', 'inv9-own-password');
     await page.click('#password-button');
@@ -281,8 +283,8 @@ async function main() {
     await invRow.locator('[data-testid="enable-button"]').click();
     await invRow.locator('[data-testid="user-state"]').filter({ hasText: /awaiting approval/ })
       .waitFor({ timeout: 10000 }).catch(() => {});
-    check(/awaiting approval \(added by adm1\)/.test(await invRow.locator('[data-testid="user-state"]').innerText()),
-      'Enable puts the investigator back to "awaiting approval (added by adm1)"');
+    check(/awaiting approval \(by an admin other than adm1\)/.test(await invRow.locator('[data-testid="user-state"]').innerText()),
+      'Enable puts the investigator back to "awaiting approval (by an admin other than adm1)"');
     await screenshot(page, 'users-enabled');
     await logout(page);
     await page.fill('#username', newInv[0]);

@@ -182,7 +182,9 @@ main(void)
 	ASSERT_INT_EQ(auth_session(a, tok, &u, csrf2), TR_ERR_PERM);
 	ASSERT_INT_EQ(auth_login(a, "alice", "another-pass", "10.0.0.6", &u, tok, csrf, &retry), TR_ERR_PERM);
 	ASSERT_INT_EQ(auth_user_disable(a, "nobody", 1), TR_ERR_NOTFOUND);
+	ASSERT_INT_EQ(auth_user_disable(a, "alice", 1), TR_ERR_EXISTS);   /* already: no change */
 	ASSERT_INT_EQ(auth_user_disable(a, "alice", 0), 0);
+	ASSERT_INT_EQ(auth_user_disable(a, "alice", 0), TR_ERR_EXISTS);
 	ASSERT_INT_EQ(auth_login(a, "alice", "another-pass", "10.0.0.6", &u, tok, csrf, &retry), 0);
 	ASSERT_INT_EQ(auth_user_del(a, "ivan"), 0);
 	ASSERT_INT_EQ(auth_user_del(a, "ivan"), TR_ERR_NOTFOUND);
@@ -222,6 +224,16 @@ main(void)
 			ASSERT_INT_EQ(auth_user_check_pw(a, "nina", "guess-pass", "other-pass-1", &retry), TR_ERR_PERM);
 		ASSERT_INT_EQ(auth_user_check_pw(a, "nina", "fresh-pass-1", "other-pass-1", &retry), TR_ERR_LIMIT);
 		ASSERT_INT_EQ(retry > 0, 1);
+		{   /* the refusal that starts the lockout is to be audited, the next not */
+			uint32_t n = 99;
+			int start = -1;
+
+			ASSERT_INT_EQ(auth_refusal_audit(a, &n, &start), 1);
+			ASSERT_INT_EQ(start, 1);
+			ASSERT_INT_EQ(auth_user_check_pw(a, "nina", "fresh-pass-1", "other-pass-1", &retry),
+			              TR_ERR_LIMIT);
+			ASSERT_INT_EQ(auth_refusal_audit(a, &n, &start), 0);
+		}
 		ASSERT_INT_EQ(auth_login(a, "nina", "fresh-pass-1", "10.0.3.4", &u, tok2, csrf, &retry),
 		              TR_ERR_LIMIT);
 	}
@@ -252,6 +264,35 @@ main(void)
 		ASSERT_INT_EQ(auth_user_enable(a, "vera", "", &pending), 0);
 		ASSERT_INT_EQ(pending, 0);
 		ASSERT_INT_EQ(auth_user_enable(a, "nobody", "root", &pending), TR_ERR_NOTFOUND);
+	}
+	TEST_DONE();
+
+	TEST_START("an account still awaiting approval keeps its adder through disable and enable");
+	{
+		int pending = -1;
+		char by[64];
+		struct auth_pw pw;
+
+		ASSERT_INT_EQ(auth_pw_make("walt-pass-12", &pw), 0);
+		ASSERT_INT_EQ(auth_user_add_pw(a, "walt", &pw, IPC_ROLE_INVESTIGATOR, "", "adam"), 0);
+		auth_pw_clear(&pw);
+		ASSERT_INT_EQ(auth_user_disable(a, "walt", 1), 0);
+		ASSERT_INT_EQ(auth_user_approve(a, "walt", "bea", by), TR_ERR_INVAL);   /* disabled */
+		ASSERT_INT_EQ(auth_user_enable(a, "walt", "bea", &pending), 0);          /* bea enables */
+		ASSERT_INT_EQ(pending, 1);
+		ASSERT_INT_EQ(auth_user_approve(a, "walt", "adam", by), TR_ERR_PERM);    /* still adam's */
+		ASSERT_STR_EQ(by, "adam");
+		ASSERT_INT_EQ(auth_user_approve(a, "walt", "bea", by), 0);
+		ASSERT_STR_EQ(by, "adam");
+		/* the operator's enable of a waiting account does not approve it either */
+		ASSERT_INT_EQ(auth_pw_make("xena-pass-12", &pw), 0);
+		ASSERT_INT_EQ(auth_user_add_pw(a, "xena", &pw, IPC_ROLE_ADMIN, "", "adam"), 0);
+		auth_pw_clear(&pw);
+		ASSERT_INT_EQ(auth_user_disable(a, "xena", 1), 0);
+		ASSERT_INT_EQ(auth_user_enable(a, "xena", "", &pending), 0);
+		ASSERT_INT_EQ(pending, 1);
+		ASSERT_INT_EQ(auth_login(a, "xena", "xena-pass-12", "10.0.4.2", &u, tok, csrf, &retry),
+		              TR_ERR_PENDING);
 	}
 	TEST_DONE();
 

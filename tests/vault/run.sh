@@ -14,6 +14,17 @@ PASS=0 FAIL=0
 ok()   { PASS=$((PASS + 1)); echo "ok   $*"; }
 bad()  { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
 check() { local name="$1"; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
+# audit_has ACTION OBJECT ACTOR KEY VALUE: the audit log has such a row whose
+# detail (a JSON text) has KEY = VALUE
+audit_has() {
+	"$C" "$S" audit "$ADM" "$1" | python3 -c '
+import json, sys
+t = sys.stdin.read()
+d = json.loads(t.split("\n")[1] if t.startswith("FD") else t)
+a, o, actor, k, v = sys.argv[1:6]
+sys.exit(0 if any(r["action"] == a and r["object"] == o and r["actor"] == actor and
+                  str(json.loads(r["detail"] or "{}").get(k)) == v for r in d["audit"]) else 1)' "$@"
+}
 eventually() { local i; for i in $(seq 100); do "$@" && return 0; sleep 0.1; done; return 1; }   # up to 10 s
 eventually_n() { local i n="$1"; shift; for i in $(seq "$n"); do "$@" && return 0; sleep 0.1; done; return 1; }
 
@@ -372,9 +383,8 @@ ADM2=$(login admin2 admin2-pass-1)
 check "a second admin may not approve an unknown or active account (404)" bash -c "
 	'$C' '$S' approve '$ADM2' nobody | grep -q '^ERR 404' && '$C' '$S' approve '$ADM2' abel | grep -q '^ERR 404'"
 check "a supervisor cannot approve (403)" bash -c "'$C' '$S' approve '$SAM' carol | grep -q '^ERR 403'"
-check "a second admin approves it; audited with who added it" bash -c "'$C' '$S' approve '$ADM2' carol | grep -q '{}' &&
-	'$C' '$S' audit '$ADM' user_approve | grep -q '\"actor\":\"admin2\"[^}]*\"object\":\"carol\"' &&
-	'$C' '$S' audit '$ADM' user_approve | grep -q 'added_by'"
+check "a second admin approves it" bash -c "'$C' '$S' approve '$ADM2' carol | grep -q '{}'"
+check "... audited with who added it (pending_by)" audit_has user_approve carol admin2 pending_by admin
 CAROL=$(login carol carol-pass-1)
 "$C" "$S" useradd "$ADM" gina gina-pass-12 4 > /dev/null
 check "the operator approves from the command line (sites with one admin)" bash -c "
@@ -402,10 +412,11 @@ check "password change: 200, audited, other sessions end, this one works on, old
 	'$C' '$S' status '$ABEL2' | grep -q '^ERR 401' &&
 	'$C' '$S' login abel abel-pass-12 10.6.6.6 | grep -q '^ERR 401' &&
 	'$C' '$S' login abel abel-new-pass-1 | grep -q '\"must_change\":false' &&
-	'$C' '$S' audit '$ADM' password_change | grep -q '\"actor\":\"abel\"[^}]*was_required[^}]*true'"
+	'$C' '$S' audit '$ADM' password_change | grep -q '\"actor\":\"abel\"[^}]*remote[^}]*127.0.0.1[^}]*was_required[^}]*true'"
 check "password change: a session's guesses share the login throttle (429 after login_fail_max)" bash -c "
 	for i in 1 2 3 4 5 6; do '$C' '$S' passwd '$ABEL' guess-pass-\$i x-new-pass-1 >/dev/null; done
-	'$C' '$S' passwd '$ABEL' abel-new-pass-1 x-new-pass-1 | grep -q '^ERR 429'"
+	'$C' '$S' passwd '$ABEL' abel-new-pass-1 x-new-pass-1 | grep -q '^ERR 429' &&
+	'$C' '$S' audit '$ADM' password_change_throttled | grep -q '\"object\":\"abel\"[^}]*lockout_starts'"
 check "an operator's account (useradd on the command line) is not asked to change" bash -c "
 	'$C' '$S' login admin2 admin2-pass-1 | grep -q '\"must_change\":false'"
 echo 'edna-pass-12' | "$VAULT" useradd -c "$T/conf" edna agent --extension 4005 >/dev/null
@@ -426,6 +437,21 @@ check "enable: an agent is active again at once; an active account is 404" bash 
 	'$C' '$S' login edna edna-pass-12 | grep -q token &&
 	'$C' '$S' enable '$ADM' edna | grep -q '^ERR 404' &&
 	'$C' '$S' audit '$ADM' user_enable | grep -q '\"object\":\"edna\"'"
+check "disable: an account already disabled is 409 (no second audit row)" bash -c "
+	'$C' '$S' disable '$ADM' edna | grep -q '{}' &&
+	'$C' '$S' disable '$ADM' edna | grep -q '^ERR 409 the account is already disabled' &&
+	! '$VAULT' userdisable -c '$T/conf' edna 2>'$T/ud.err' && grep -q 'edna is already disabled' '$T/ud.err' &&
+	'$VAULT' userdisable -c '$T/conf' edna --enable | grep -q 'edna enabled'"
+"$C" "$S" useradd "$ADM" hugo hugo-pass-123 3 > /dev/null
+check "an account awaiting approval, disabled and enabled by another admin, still awaits an admin other than its adder" bash -c "
+	'$C' '$S' disable '$ADM2' hugo | grep -q '{}' &&
+	'$C' '$S' approve '$ADM2' hugo | grep -q '^ERR 409 the account is disabled' &&
+	! '$VAULT' userapprove -c '$T/conf' hugo 2>'$T/ua2.err' && grep -q 'hugo is disabled' '$T/ua2.err' &&
+	'$C' '$S' enable '$ADM2' hugo | grep -q '\"awaiting_approval\":true' &&
+	'$C' '$S' users '$ADM' | grep -q '\"name\":\"hugo\"[^}]*\"pending_by\":\"admin\"' &&
+	'$C' '$S' approve '$ADM' hugo | grep -q '^ERR 403' &&
+	'$C' '$S' approve '$ADM2' hugo | grep -q '{}'"
+check "... and its approval is audited with the admin it awaited another than" audit_has user_approve hugo admin2 pending_by admin
 check "enable: an investigator or admin account waits for a second admin again" bash -c "
 	'$C' '$S' disable '$ADM' gina | grep -q '{}' &&
 	'$C' '$S' enable '$ADM' gina | grep -q '\"awaiting_approval\":true' &&
@@ -437,6 +463,9 @@ check "passwd --temporary: the operator resets a forgotten password; the user mu
 	echo 'edna-reset-pass' | '$VAULT' passwd -c '$T/conf' edna --temporary | grep -q 'must be changed at the next login' &&
 	'$C' '$S' login edna edna-reset-pass | grep -q '\"must_change\":true' &&
 	'$C' '$S' audit '$ADM' passwd | grep -q '\"object\":\"edna\"[^}]*temporary[^}]*true'"
+check "passwd without --temporary: the password is the user's own again (must_change cleared)" bash -c "
+	echo 'edna-own-pass-2' | '$VAULT' passwd -c '$T/conf' edna | grep -q 'their sessions ended$' &&
+	'$C' '$S' login edna edna-own-pass-2 | grep -q '\"must_change\":false'"
 check "useradd --temporary; --temporary refused on other commands" bash -c "
 	echo 'fred-pass-123' | '$VAULT' useradd -c '$T/conf' fred supervisor --temporary | grep -q 'changed at the first login' &&
 	'$C' '$S' login fred fred-pass-123 | grep -q '\"must_change\":true' &&

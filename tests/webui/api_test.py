@@ -424,6 +424,9 @@ r = req("POST", "/api/users/root/disable", cookie=root, headers={"X-CSRF-Token":
 check("an admin's own account: the vault's 400", r.status == 400 and "own" in r.json().get("error", ""), r.body)
 r = req("POST", "/api/users/bob/disable", cookie=root, headers={"X-CSRF-Token": root_csrf})
 check("an admin disables an agent (200)", r.status == 200, r.body)
+r = req("POST", "/api/users/bob/disable", cookie=root, headers={"X-CSRF-Token": root_csrf})
+check("disabling it again is the vault's 409 with its reason", r.status == 409 and
+      "already disabled" in r.json().get("error", ""), r.body)
 r = req("GET", "/api/me", cookie=bobc)
 check("the disabled user's session has ended (401)", r.status == 401, r.status)
 r = req("GET", "/api/users", cookie=root)

@@ -87,7 +87,7 @@ def handle(conn, typ, rid, p):
             return err(conn, rid, 401, "session expired")
         s["must_change"] = s["user"] in must_change
         if s["must_change"] and typ not in (IPC_SESSION, IPC_LOGOUT, IPC_PASSWD):
-            return err(conn, rid, 403, "set a password of your own first: this one was set by an admin")
+            return err(conn, rid, 403, "set a password of your own first: this one is temporary (set by an admin or the operator)")
         if typ == IPC_PASSWD:
             old, new = cstr(p[128:384]), cstr(p[384:640])
             if old != passwords.get(s["user"], "pw-" + s["user"]):
@@ -165,6 +165,8 @@ def handle(conn, typ, rid, p):
             user = cstr(p[128:192])
             if user not in pending:
                 return err(conn, rid, 404, "no account of that name awaits approval")
+            if user in disabled:
+                return err(conn, rid, 409, "the account is disabled: enable it first")
             if pending[user] == s["user"]:
                 return err(conn, rid, 403, "an account needs a second admin: the one who added it cannot approve it")
             del pending[user]
@@ -175,6 +177,8 @@ def handle(conn, typ, rid, p):
                 return err(conn, rid, 400, "an admin cannot disable their own account")
             if user not in users:
                 return err(conn, rid, 404, "no such account")
+            if user in disabled:
+                return err(conn, rid, 409, "the account is already disabled")
             disabled.add(user)
             for t in [t for t, o in sessions.items() if o["user"] == user]:
                 del sessions[t]
@@ -184,8 +188,8 @@ def handle(conn, typ, rid, p):
             if user not in disabled:
                 return err(conn, rid, 404, "no disabled account of that name")
             disabled.discard(user)
-            if users[user][0] in ("investigator", "admin"):
-                pending[user] = s["user"]
+            if users[user][0] in ("investigator", "admin") and user not in pending:
+                pending[user] = s["user"]    # one still awaiting approval keeps its adder
             return ok(conn, rid, {"awaiting_approval": user in pending})
         if typ == IPC_USER_LIST:
             return ok(conn, rid, {"users": [{"user": u, "role": r, "extension": e, "pending_by": pending.get(u),

@@ -59,9 +59,48 @@ c.request("POST", "/api/login", body=json.dumps({"username": "sam", "password": 
 r = c.getresponse()
 print(r.getheader("Set-Cookie").split(";")[0], json.loads(r.read())["csrf"])
 PY
+# sessions the vault ended must not live on in the web UI's cache of
+# confirmed sessions (used while the vault is down): alice's account is
+# disabled, ivy changes her password in one of two sessions
+python3 - "$port" >"$tmp/ended" <<'PY'
+import http.client, json, sys
+def req(method, path, body=None, cookie=None, csrf=None):
+    c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=10)
+    h = {"Content-Type": "application/json"}
+    if cookie: h["Cookie"] = cookie
+    if csrf: h["X-CSRF-Token"] = csrf
+    c.request(method, path, body=None if body is None else json.dumps(body), headers=h)
+    r = c.getresponse()
+    return r.status, r.getheader("Set-Cookie"), r.read()
+def login(u):
+    st, ck, b = req("POST", "/api/login", {"username": u, "password": "pw-" + u})
+    return ck.split(";")[0], json.loads(b)["csrf"]
+a, _ = login("alice"); i1, i1c = login("ivy"); i2, _ = login("ivy"); root, rootc = login("root")
+for ck in (a, i1, i2):
+    req("GET", "/api/me", cookie=ck)             # confirmed by the vault: cached
+st1 = req("POST", "/api/users/alice/disable", cookie=root, csrf=rootc)[0]
+st2 = req("POST", "/api/me/password", {"current_password": "pw-ivy", "new_password": "ivy-own-pass-1"},
+          cookie=i1, csrf=i1c)[0]
+print(st1, st2, a, i1, i2)
+PY
 kill "${pids[0]}" 2>/dev/null
 wait "${pids[0]}" 2>/dev/null
 rm -f "$tmp/vault.sock"
+got=$(python3 - "$port" $(cat "$tmp/ended") <<'PY'
+import http.client, sys
+out = sys.argv[2:4]
+for ck in sys.argv[4:7]:
+    c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=10)
+    c.request("GET", "/api/me", headers={"Cookie": ck})
+    out.append(str(c.getresponse().status))
+print(*out)
+PY
+)
+if [ "$got" = "200 200 503 200 503" ]; then
+	echo "ok   vault down: the cache drops the sessions of a disabled account and those a password change ended, keeps the changing one"; p=$((p + 1))
+else
+	echo "FAIL vault down, ended sessions: got '$got', want '200 200 503 200 503' (disable, change, alice, ivy changing, ivy other)"; f=$((f + 1))
+fi
 code=$(python3 - "$port" <<'PY'
 import http.client, sys
 c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=10)

@@ -169,6 +169,9 @@
   });
 
   /* ---- own password ---- */
+  // an earlier answer must not stand under what is typed now (the browser's
+  // own length check may block the next submit)
+  $('password-form').addEventListener('input', function () { $('password-error').textContent = ''; });
   $('password-form').addEventListener('submit', function (ev) {
     ev.preventDefault();
     $('password-error').textContent = '';
@@ -525,9 +528,13 @@
         tr.appendChild(el('td', null, pick(u, ['role'])));
         tr.appendChild(el('td', null, pick(u, ['extension'])));
         var st = el('td', { 'data-testid': 'user-state' });
-        if (u.pending_by) {
+        if (u.disabled) {
+          st.textContent = 'disabled';
+          if (u.pending_by)   /* enabled again, it still needs a second admin */
+            st.appendChild(el('span', { 'class': 'pending' }, ' (then awaits approval by an admin other than ' + u.pending_by + ')'));
+        } else if (u.pending_by) {
           /* two-person rule: another admin activates it (the vault checks) */
-          st.appendChild(el('span', { 'class': 'pending' }, 'awaiting approval (added by ' + u.pending_by + ')'));
+          st.appendChild(el('span', { 'class': 'pending' }, 'awaiting approval (by an admin other than ' + u.pending_by + ')'));
           if (me && u.pending_by !== me.user) {
             var b = el('button', { 'class': 'secondary', 'data-testid': 'approve-button', type: 'button' }, 'Approve');
             b.addEventListener('click', function () {
@@ -540,8 +547,8 @@
             st.appendChild(b);
           }
         } else {
-          st.textContent = u.disabled ? 'disabled' : 'active';
-          if (!u.disabled && u.must_change)
+          st.textContent = 'active';
+          if (u.must_change)
             st.appendChild(el('span', { 'class': 'pending' }, ' (has not yet set a password of its own)'));
         }
         tr.appendChild(st);
