@@ -272,6 +272,17 @@ static json_t *me_json(const struct api_session *s)
 	                 "extension", s->ext, "csrf", s->csrf, "must_change", s->must_change);
 }
 
+/* Zeroed guarded memory for an IPC message that carries a password
+ * (sodium_free wipes it). */
+static void *secret_new(size_t n)
+{
+	void *p = sodium_malloc(n);
+
+	if (p != NULL)
+		memset(p, 0, n);
+	return p;
+}
+
 /* Frees a parsed JSON body after wiping its password strings in place
  * ("password", "current_password", "new_password"). */
 static void body_free_wiped(json_t *body)
@@ -306,11 +317,10 @@ static enum MHD_Result h_login(struct api_env *e, const struct api_req *rq)
 		ret = err(e, rq, 400, "body must be a JSON object {\"username\",\"password\"}");
 		goto out;
 	}
-	if ((msg = sodium_malloc(sizeof(*msg))) == NULL) {
+	if ((msg = secret_new(sizeof(*msg))) == NULL) {
 		ret = err(e, rq, 500, "out of memory");
 		goto out;
 	}
-	memset(msg, 0, sizeof(*msg));
 	if (req_json_str(body, "username", false, msg->user, sizeof(msg->user)) != 0 ||
 	    msg->user[0] == '\0' ||
 	    req_json_str(body, "password", false, msg->pass, sizeof(msg->pass)) != 0) {
@@ -711,11 +721,10 @@ static enum MHD_Result h_user_add(struct api_env *e, const struct api_req *rq,
 	enum MHD_Result ret = MHD_NO;
 
 	ipc_client_reply_init(&rep);
-	if ((m = sodium_malloc(sizeof(*m))) == NULL) {
+	if ((m = secret_new(sizeof(*m))) == NULL) {
 		ret = err(e, rq, 500, "out of memory");
 		goto out;
 	}
-	memset(m, 0, sizeof(*m));
 	if (req_json_parse(rq->body, rq->body_len, &body) != 0 ||
 	    req_json_str(body, "username", false, m->user, sizeof(m->user)) != 0 ||
 	    req_json_str(body, "password", false, m->pass, sizeof(m->pass)) != 0 ||
@@ -784,11 +793,10 @@ static enum MHD_Result h_password(struct api_env *e, const struct api_req *rq,
 	enum MHD_Result ret = MHD_NO;
 
 	ipc_client_reply_init(&rep);
-	if ((m = sodium_malloc(sizeof(*m))) == NULL) {
+	if ((m = secret_new(sizeof(*m))) == NULL) {
 		ret = err(e, rq, 500, "out of memory");
 		goto out;
 	}
-	memset(m, 0, sizeof(*m));
 	if (req_json_parse(rq->body, rq->body_len, &body) != 0 ||
 	    req_json_str(body, "current_password", false, m->old, sizeof(m->old)) != 0 ||
 	    req_json_str(body, "new_password", false, m->pass, sizeof(m->pass)) != 0) {
