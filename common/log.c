@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <syslog.h>
 #include "log.h"
+#include "utf8.h"
 
 struct log_state {
 	const char *prog;
@@ -30,29 +31,11 @@ log_init(const char *prog, enum log_level lvl, int use_syslog)
 static size_t
 log_utf8_len(const unsigned char *p)
 {
-	uint32_t cp;
-	size_t n, i;
+	size_t k = utf8_char_len(p, 4);
 
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		n = 2;
-		cp = p[0] & 0x1fu;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		n = 3;
-		cp = p[0] & 0x0fu;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		n = 4;
-		cp = p[0] & 0x07u;
-	} else
+	if (k < 2 || (k == 2 && p[0] == 0xc2 && p[1] <= 0x9f))
 		return 0;
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0u) != 0x80u)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3fu);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp <= 0x9f)
-		return 0;
-	return n;
+	return k;
 }
 
 size_t

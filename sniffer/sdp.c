@@ -15,6 +15,7 @@
 
 #include "err.h"
 #include "sdp.h"
+#include "utf8.h"
 
 #define SDP_MLINES_MAX   64    /* m= lines looked at */
 #define SDP_ATTRS_MAX    128   /* attributes looked at per level */
@@ -139,9 +140,7 @@ static int rtpmap_parse(const char *v, struct ring_pt *out)
 	n = strcspn(s, "/ \t");
 	if (n == 0 || s[n] != '/')
 		return TR_ERR_INVAL;
-	if (n >= RING_CODEC_NAME_MAX)
-		n = RING_CODEC_NAME_MAX - 1;
-	memcpy(out->name, s, n);
+	(void)utf8_clean(out->name, sizeof(out->name), s, n);   /* cut if too long */
 	s += strcspn(s, "/");
 	s++;
 	if (parse_uint(&s, 10000000, &rate) != 0 || rate == 0)

@@ -16,6 +16,7 @@
 
 #include "err.h"
 #include "sip.h"
+#include "utf8.h"
 
 /* ASCII-only helpers: never the locale-dependent <ctype.h>. */
 static int ascii_lower(int c)
@@ -41,21 +42,13 @@ static bool ascii_ncase_eq(const char *a, const char *b, size_t n)
 	return true;
 }
 
-/* Copies at most n bytes of src (stopping at NUL) into dst of size dstsz;
- * returns true when it had to truncate. */
+/* Copies at most n bytes of src (stopping at NUL) into dst of size dstsz,
+ * bytes that are not well-formed UTF-8 as \xHH (the wire may carry any
+ * bytes; readers write these strings into JSON); returns true when it had
+ * to truncate. */
 static bool copy_n(char *dst, size_t dstsz, const char *src, size_t n)
 {
-	size_t i = 0;
-
-	if (dstsz == 0)
-		return src != NULL && n > 0;
-	if (src != NULL)
-		while (i < n && src[i] != '\0' && i + 1 < dstsz) {
-			dst[i] = src[i];
-			i++;
-		}
-	dst[i] = '\0';
-	return src != NULL && i < n && src[i] != '\0';
+	return utf8_clean(dst, dstsz, src, n);
 }
 
 static bool copy_str(char *dst, size_t dstsz, const char *src)

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "index.h"
 #include "audit.h"
+#include "utf8.h"
 
 #define HLEN crypto_hash_sha256_BYTES
 
@@ -209,12 +210,23 @@ audit_append(struct audit *a, const char *actor, const char *action, const char 
 {
 	const char *f[4] = { actor ? actor : "", action ? action : "", object ? object : "",
 	                     detail ? detail : "" };
+	char *clean[4] = { NULL, NULL, NULL, NULL };
 	uint8_t h[HLEN], head[HLEN] = { 0 }, sig[crypto_sign_BYTES];
 	char hh[2 * HLEN + 1], ph[2 * HLEN + 1], sh[2 * crypto_sign_BYTES + 1];
 	sqlite3_stmt *st = NULL;
 	int64_t seq = 1, ts = index_now_ns();
 	int r = TR_ERR_SYS, rc;
 
+	/* Rows carry wire text (Call-IDs, numbers): stored as well-formed
+	 * UTF-8 (\xHH for other bytes), so every row can be listed as JSON. */
+	for (int i = 0; i < 4; i++)
+		if (!utf8_valid(f[i], SIZE_MAX)) {
+			if ((clean[i] = utf8_clean_dup(f[i])) == NULL) {
+				r = TR_ERR_NOMEM;
+				goto out;
+			}
+			f[i] = clean[i];
+		}
 	/* The chain head is read inside the write transaction that appends:
 	 * any number of processes (the daemon, `useradd` ...) can append.
 	 * Inside audit_begin the caller's transaction is that transaction. */
@@ -280,6 +292,8 @@ out:
 		if (!a->in_tx)
 			rollback(a->db);
 	}
+	for (int i = 0; i < 4; i++)
+		free(clean[i]);
 	return r;
 }
 
@@ -480,15 +494,27 @@ audit_list(sqlite3 *db, uint32_t limit, uint32_t offset, const char *action, jso
 	sqlite3_bind_int64(st, 2, offset);
 	sqlite3_bind_text(st, 3, action, -1, SQLITE_TRANSIENT);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		char ts[32];
+		char ts[32], *t[5] = { NULL, NULL, NULL, NULL, NULL };
+		json_t *row;
+		int i, ok = 1;
+
 		index_iso8601(sqlite3_column_int64(st, 1), ts);
-		json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}",
-			"seq", (json_int_t)sqlite3_column_int64(st, 0), "ts", ts,
-			"actor", (const char *)sqlite3_column_text(st, 2),
-			"action", (const char *)sqlite3_column_text(st, 3),
-			"object", (const char *)sqlite3_column_text(st, 4),
-			"detail", (const char *)sqlite3_column_text(st, 5),
-			"hash", (const char *)sqlite3_column_text(st, 6)));
+		/* rows written before text was cleaned on append may hold bytes
+		 * that are not UTF-8: listed cleaned, never left out */
+		for (i = 0; i < 5; i++) {
+			const char *v = (const char *)sqlite3_column_text(st, 2 + i);
+			if ((t[i] = utf8_clean_dup(v != NULL ? v : "")) == NULL)
+				ok = 0;
+		}
+		row = ok ? json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}",
+			"seq", (json_int_t)sqlite3_column_int64(st, 0), "ts", ts, "actor", t[0],
+			"action", t[1], "object", t[2], "detail", t[3], "hash", t[4]) : NULL;
+		for (i = 0; i < 5; i++)
+			free(t[i]);
+		if (row == NULL || json_array_append_new(arr, row) != 0) {
+			r = TR_ERR_NOMEM;
+			goto out;
+		}
 	}
 	if (rc != SQLITE_DONE)
 		goto out;

@@ -7,6 +7,7 @@
 #include "err.h"
 #include "log.h"
 #include "index.h"
+#include "utf8.h"
 
 struct index {
 	sqlite3 *db;
@@ -335,15 +336,33 @@ index_rec_each(struct index *ix, int (*cb)(void *, const struct rec *), void *ar
 }
 
 json_t *
-index_rec_json(const struct rec *o)
+index_rec_json(const struct rec *r)
 {
 	char start[32], end[32], marked[32], sealed[32];
+	struct rec c = *r, *o = &c;
+	json_t *j;
 
+	/* The text is the wire's (numbers, Call-ID), cut to the columns'
+	 * sizes: made well-formed UTF-8 here, so that no recording is ever
+	 * missing from a listing or its container for want of valid JSON. */
+	utf8_clean_inplace(c.id, sizeof c.id);
+	utf8_clean_inplace(c.call_id, sizeof c.call_id);
+	utf8_clean_inplace(c.from_tag, sizeof c.from_tag);
+	utf8_clean_inplace(c.caller, sizeof c.caller);
+	utf8_clean_inplace(c.callee, sizeof c.callee);
+	utf8_clean_inplace(c.agent, sizeof c.agent);
+	utf8_clean_inplace(c.codecs, sizeof c.codecs);
+	utf8_clean_inplace(c.marked_by, sizeof c.marked_by);
+	utf8_clean_inplace(c.how, sizeof c.how);
+	utf8_clean_inplace(c.note, sizeof c.note);
+	utf8_clean_inplace(c.state, sizeof c.state);
+	utf8_clean_inplace(c.fail_reason, sizeof c.fail_reason);
+	utf8_clean_inplace(c.sha256, sizeof c.sha256);
 	index_iso8601(o->start_ns, start);
 	index_iso8601(o->end_ns, end);
 	index_iso8601(o->marked_at_ns, marked);
 	index_iso8601(o->sealed_at_ns, sealed);
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s*, s:I, s:I, s:f, s:s, s:s, s:s,"
+	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s*, s:I, s:I, s:f, s:s, s:s, s:s,"
 	                 " s:s, s:s, s:s, s:s*, s:s*, s:I, s:s*}",
 		"id", o->id, "call_id", o->call_id, "from_tag", o->from_tag,
 		"caller", o->caller, "callee", o->callee, "agent", o->agent,
@@ -355,6 +374,7 @@ index_rec_json(const struct rec *o)
 		"fail_reason", o->fail_reason[0] ? o->fail_reason : NULL,
 		"sha256", o->sha256[0] ? o->sha256 : NULL, "size", (json_int_t)o->size,
 		"sealed_at", o->sealed_at_ns ? sealed : NULL);
+	return j;
 }
 
 /* Unix seconds (0 .. INDEX_TIME_MAX_S) to ns; past 2262 the product would
@@ -425,7 +445,10 @@ index_rec_query(struct index *ix, const struct ipc_query *q, json_t **resp)
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		rec_from_row(st, o);
-		json_array_append_new(arr, index_rec_json(o));
+		if (json_array_append_new(arr, index_rec_json(o)) != 0) {
+			r = TR_ERR_NOMEM;     /* never a recording silently left out */
+			goto out;
+		}
 	}
 	r = TR_ERR_SYS;
 	if (rc != SQLITE_DONE || sqlite3_step(cnt) != SQLITE_ROW)

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "container.h"
 #include "recorder.h"
+#include "utf8.h"
 
 #define NS 1000000000LL
 
@@ -381,6 +382,36 @@ call_has_ext(const struct ring_call *c, const char *ext)
 	return strcmp(c->agent, ext) == 0 || strcmp(c->caller, ext) == 0 || strcmp(c->callee, ext) == 0;
 }
 
+/* The ring's text comes from the wire: a caller chooses the bytes of From,
+ * To and Call-ID. Our sniffer stores it as well-formed UTF-8 already; the
+ * vault makes sure again (\xHH for any other byte), so that no byte a
+ * caller sends can make the JSON of a recording fail and lose the call. */
+static void
+call_clean(struct ring_call *c)
+{
+	uint32_t i;
+
+	utf8_clean_inplace(c->call_id, sizeof c->call_id);
+	utf8_clean_inplace(c->from_tag, sizeof c->from_tag);
+	utf8_clean_inplace(c->caller, sizeof c->caller);
+	utf8_clean_inplace(c->callee, sizeof c->callee);
+	utf8_clean_inplace(c->agent, sizeof c->agent);
+	utf8_clean_inplace(c->caller_asserted, sizeof c->caller_asserted);
+	for (i = 0; i < RING_PT_MAX; i++)
+		utf8_clean_inplace(c->pt[i].name, sizeof c->pt[i].name);
+}
+
+/* ring_call_read, with the call's text cleaned (call_clean). */
+static int
+call_read(const struct recorder *rc, uint32_t slot, struct ring_call *c)
+{
+	int r = ring_call_read(rc->ring, slot, c);
+
+	if (r == 0)
+		call_clean(c);
+	return r;
+}
+
 static json_t *
 notify_json(const struct rec *r)
 {
@@ -396,7 +427,7 @@ recorder_mark(struct recorder *rc, const struct recorder_mark_req *q, struct rec
 	struct ring_call c;
 	struct job *j = NULL;
 	uint32_t slot = q->slot;
-	char detail[1200];
+	char detail[1200], want[RING_CALLID_MAX];
 	json_t *dj = NULL;
 	char *txt = NULL;
 	int r, pinned = 0;
@@ -406,13 +437,16 @@ recorder_mark(struct recorder *rc, const struct recorder_mark_req *q, struct rec
 		r = TR_ERR_AGAIN;
 		goto out;
 	}
+	/* the caller may hold the Call-ID as the ring has it or cleaned */
+	(void)utf8_clean(want, sizeof want, q->call_id, strlen(q->call_id));
 	if (slot == RING_NONE) {
 		if ((r = ring_find(rc->ring, q->call_id, NULL, &slot, &c)) != 0) {
 			r = TR_ERR_GONE;
 			goto out;
 		}
-	} else if ((r = ring_call_read(rc->ring, slot, &c)) != 0 || c.gen != q->gen ||
-	           strcmp(c.call_id, q->call_id) != 0) {
+		call_clean(&c);
+	} else if ((r = call_read(rc, slot, &c)) != 0 || c.gen != q->gen ||
+	           strcmp(c.call_id, want) != 0) {
 		r = r == TR_ERR_AGAIN ? TR_ERR_AGAIN : TR_ERR_GONE;
 		goto out;
 	}
@@ -548,7 +582,7 @@ job_reattach(struct recorder *rc, struct job *j)
 	struct ring_call c;
 	int r;
 
-	if (ring_call_read(rc->ring, j->r.slot, &c) != 0 || c.gen != j->r.gen ||
+	if (call_read(rc, j->r.slot, &c) != 0 || c.gen != j->r.gen ||
 	    strcmp(c.call_id, j->r.call_id) != 0 || strcmp(c.from_tag, j->r.from_tag) != 0 ||
 	    (int64_t)c.t_first != j->r.start_ns) {
 		j->waiting_ring = 1;
@@ -576,7 +610,7 @@ job_step(struct recorder *rc, struct job *j)
 			return;
 	}
 	if (!j->it_ok) {
-		if ((r = ring_call_read(rc->ring, j->r.slot, &c)) == TR_ERR_AGAIN)
+		if ((r = call_read(rc, j->r.slot, &c)) == TR_ERR_AGAIN)
 			return;                 /* the writer is busy with the slot: next tick */
 		if (r != 0 || c.gen != j->r.gen) {
 			fail_job(rc, j, "no longer in memory");
@@ -597,7 +631,7 @@ job_step(struct recorder *rc, struct job *j)
 		         "call lost from memory while recording");
 		return;
 	}
-	if ((r = ring_call_read(rc->ring, j->r.slot, &c)) != 0 || c.gen != j->r.gen) {
+	if ((r = call_read(rc, j->r.slot, &c)) != 0 || c.gen != j->r.gen) {
 		if (r == TR_ERR_AGAIN)
 			return;
 		fail_job(rc, j, "call lost from memory while recording");
@@ -609,7 +643,10 @@ job_step(struct recorder *rc, struct job *j)
 		if ((int64_t)tr_mono_ns() - j->ended_seen_ns >= (int64_t)rc->c->grace_ns)
 			snprintf(j->seal_reason, sizeof j->seal_reason, "call ended");
 	}
-	if (c.t_last > c.t_first && c.t_last - c.t_first >= rc->c->max_length_ns)
+	/* max_length bounds a call that goes on; an ended call is sealed
+	 * whole, as "call ended", however long it was */
+	if (c.state != RING_ST_ENDED && c.t_last > c.t_first &&
+	    c.t_last - c.t_first >= rc->c->max_length_ns)
 		snprintf(j->seal_reason, sizeof j->seal_reason, "max_length reached");
 	if (j->stop)
 		snprintf(j->seal_reason, sizeof j->seal_reason, "stopped by %s", j->stop_by);
@@ -644,7 +681,7 @@ phone_marks(struct recorder *rc)
 
 		if (!(w & RING_MK_REQ_PHONE))
 			continue;
-		if (!(w & (RING_MK_PIN | RING_MK_SEALED)) && ring_call_read(rc->ring, s, &c) == 0 &&
+		if (!(w & (RING_MK_PIN | RING_MK_SEALED)) && call_read(rc, s, &c) == 0 &&
 		    c.gen == gen) {
 			snprintf(by, sizeof by, "phone:%s", c.agent[0] ? c.agent : c.caller);
 			memset(&q, 0, sizeof q);

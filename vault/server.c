@@ -25,6 +25,7 @@
 #include "ipc.h"
 #include "export.h"
 #include "server.h"
+#include "utf8.h"
 
 #define NS 1000000000LL
 #define ROLE(x) (1u << (x))
@@ -344,8 +345,12 @@ h_mark(struct req *q)
 	if (existing) {
 		/* the same recording: the second marker and their note are kept
 		 * on the audit chain (the first mark's row stays the mark) */
-		json_t *d = json_pack("{s:s, s:s}", "call_id", m->call_id, "note", m->note);
+		char *cid = utf8_clean_dup(m->call_id), *note = utf8_clean_dup(m->note);
+		json_t *d = cid && note ? json_pack("{s:s, s:s}", "call_id", cid, "note", note) : NULL;
 		char *t = d != NULL ? json_dumps(d, JSON_COMPACT) : NULL;
+
+		free(cid);
+		free(note);
 		if (audit_append(q->s->au, q->u.name, "mark_again", out.id, t != NULL ? t : "") != 0) {
 			free(t);
 			json_decref(d);
@@ -417,6 +422,13 @@ h_rec_list(struct req *q)
 	if (m->from < 0 || m->from > SERVER_TIME_MAX || m->to < 0 || m->to > SERVER_TIME_MAX) {
 		reply_err(q, TR_ERR_INVAL, 400, "from/to must be Unix seconds between 0 and %lld (year 9999)",
 		          (long long)SERVER_TIME_MAX);
+		return;
+	}
+	/* the query goes into the audit row as JSON text: it must be text */
+	if (!utf8_valid(m->caller, sizeof m->caller) || !utf8_valid(m->callee, sizeof m->callee) ||
+	    !utf8_valid(m->agent, sizeof m->agent) || !utf8_valid(m->marked_by, sizeof m->marked_by) ||
+	    !utf8_valid(m->q, sizeof m->q)) {
+		reply_err(q, TR_ERR_INVAL, 400, "search values must be UTF-8 text");
 		return;
 	}
 	if ((r = index_rec_query(q->s->ix, m, &res)) != 0) {

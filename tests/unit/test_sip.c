@@ -205,6 +205,31 @@ static void test_long_fields(void)
 	TEST_DONE();
 }
 
+/* A caller chooses the bytes of From, To and Call-ID: whatever is not
+ * well-formed UTF-8 comes out as \xHH, so every reader can write it as
+ * JSON (a recording was lost over this once). */
+static void test_not_utf8(void)
+{
+	struct sip_msg m;
+	const char *msg =
+		"INVITE sip:2000@10.0.0.2 SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1\r\n"
+		"From: <sip:+1555\xff\xfe\xc0\x80@10.0.0.1>;tag=t\xe9g\r\n"
+		"To: <sip:J\xc3\xbcrgen@10.0.0.2>\r\n"
+		"Call-ID: id-\xed\xa0\x80@host\r\n"
+		"CSeq: 1 INVITE\r\n"
+		"Content-Length: 0\r\n\r\n";
+
+	TEST_START("From, To, tags and Call-ID that are not UTF-8 come out as \\xHH");
+	ASSERT_INT_EQ(parse(msg, &m), 0);
+	ASSERT_STR_EQ(m.from_user, "+1555\\xff\\xfe\\xc0\\x80");
+	ASSERT_STR_EQ(m.from_tag, "t\\xe9g");
+	ASSERT_STR_EQ(m.to_user, "J\xc3\xbcrgen");          /* UTF-8 stays as it is */
+	ASSERT_STR_EQ(m.call_id, "id-\\xed\\xa0\\x80@host"); /* a surrogate is not UTF-8 */
+	sip_msg_clear(&m);
+	TEST_DONE();
+}
+
 int main(void)
 {
 	sip_init();
@@ -215,5 +240,6 @@ int main(void)
 	test_bad();
 	test_first_line();
 	test_long_fields();
+	test_not_utf8();
 	return TEST_EXIT();
 }

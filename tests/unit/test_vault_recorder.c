@@ -282,6 +282,90 @@ main(void)
 	}
 	TEST_DONE();
 
+	TEST_START("a caller's bytes that are not UTF-8 never lose the call: recorded, listed, escaped");
+	{
+		struct ring_call c;
+		struct ipc_query iq;
+		json_t *res = NULL, *j, *row;
+		uint32_t s6, g6;
+		size_t i;
+		int found = 0;
+
+		s6 = new_call("bad-\xff\xfe-id", "1001", &g6);
+		ring_call_read(rg, s6, &c);
+		snprintf(c.caller, sizeof c.caller, "+1555\xff\xfe\xc0\x80\"<0");
+		snprintf(c.pt[0].name, sizeof c.pt[0].name, "PC\xe9MU");
+		c.pt[0].used = 1;
+		c.pt[0].clock_rate = 8000;
+		c.n_pt = 1;
+		ring_call_update(rg, s6, &c);
+		add_recs(s6, 10, 1700000000000000000ULL);
+		/* the web UI passes the Call-ID as the ring holds it */
+		q.slot = s6; q.gen = g6; q.call_id = "bad-\xff\xfe-id"; q.only_ext = NULL; q.note = "";
+		ASSERT_INT_EQ(recorder_mark(rc, &q, &out, &existing), 0);
+		ASSERT_TRUE(!existing);
+		ASSERT_STR_EQ(out.caller, "+1555\\xff\\xfe\\xc0\\x80\"<0");
+		ASSERT_STR_EQ(out.call_id, "bad-\\xff\\xfe-id");
+		/* and so does a second marker, or one that already cleaned it */
+		ASSERT_INT_EQ(recorder_mark(rc, &q, &out2, &existing), 0);
+		ASSERT_TRUE(existing);
+		q.call_id = "bad-\\xff\\xfe-id";
+		ASSERT_INT_EQ(recorder_mark(rc, &q, &out2, &existing), 0);
+		ASSERT_TRUE(existing);
+		ASSERT_STR_EQ(out2.id, out.id);
+		end_call(s6, 1700000001000000000ULL);
+		tick_until_sealed(rc, ix, out.id, &got);
+		ASSERT_STR_EQ(got.state, "sealed");
+		ASSERT_INT_EQ(pcap_records(&vc, k, &got), 10);
+		ASSERT_STR_EQ(got.codecs, "PC\\xe9MU");
+		j = index_rec_json(&got);
+		ASSERT_TRUE(j != NULL);
+		json_decref(j);
+		memset(&iq, 0, sizeof iq);
+		ASSERT_INT_EQ(index_rec_query(ix, &iq, &res), 0);
+		ASSERT_INT_EQ((long long)json_array_size(json_object_get(res, "recordings")),
+		              (long long)json_integer_value(json_object_get(res, "total")));
+		json_array_foreach(json_object_get(res, "recordings"), i, row)
+			if (strcmp(json_string_value(json_object_get(row, "id")), out.id) == 0)
+				found = strcmp(json_string_value(json_object_get(row, "caller")),
+				               "+1555\\xff\\xfe\\xc0\\x80\"<0") == 0;
+		json_decref(res);
+		ASSERT_TRUE(found);
+	}
+	TEST_DONE();
+
+	TEST_START("audit rows with bytes that are not UTF-8 are stored cleaned and listed");
+	{
+		json_t *res = NULL, *row;
+		int64_t bad = 0, n = 0;
+
+		ASSERT_INT_EQ(audit_append(au, "sam", "mark_refused", "id-\xff", "{\"x\":\"\xc3\"}"), 0);
+		ASSERT_INT_EQ(audit_list(index_db(ix), 1, 0, "mark_refused", &res), 0);
+		row = json_array_get(json_object_get(res, "audit"), 0);
+		ASSERT_TRUE(row != NULL);
+		ASSERT_STR_EQ(json_string_value(json_object_get(row, "object")), "id-\\xff");
+		ASSERT_STR_EQ(json_string_value(json_object_get(row, "detail")), "{\"x\":\"\\xc3\"}");
+		json_decref(res);
+		ASSERT_INT_EQ(audit_verify(index_db(ix), k->sign_pk, &bad, &n, err, sizeof err), 0);
+	}
+	TEST_DONE();
+
+	TEST_START("an ended call longer than max_length is sealed whole, as call ended");
+	{
+		uint32_t s7, g7;
+
+		s7 = new_call("call-7", "1001", &g7);
+		add_recs(s7, 600, 1700000000000000000ULL);     /* 12 s, max_length 10 s */
+		end_call(s7, 1700000012000000000ULL);
+		q.slot = s7; q.gen = g7; q.call_id = "call-7"; q.only_ext = NULL;
+		ASSERT_INT_EQ(recorder_mark(rc, &q, &out, &existing), 0);
+		tick_until_sealed(rc, ix, out.id, &got);
+		ASSERT_STR_EQ(got.state, "sealed");
+		ASSERT_TRUE(strstr(got.fail_reason, "max_length") == NULL);
+		ASSERT_INT_EQ(pcap_records(&vc, k, &got), 600);
+	}
+	TEST_DONE();
+
 	recorder_free(rc);
 	notify_free(nt);
 	audit_close(au);

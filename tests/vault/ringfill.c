@@ -1,6 +1,8 @@
 /* ringfill.c - test helper for tests/vault/run.sh: creates a named shm ring
  * and plays the sniffer's part, driven by lines on stdin:
- *   call CALLID CALLER CALLEE AGENT   -> prints "SLOT GEN" (INVITE stored, call active)
+ *   call CALLID CALLER CALLEE AGENT   -> prints "SLOT GEN" (INVITE stored, call active);
+ *                                        %XX in CALLER is the byte XX (bytes that are
+ *                                        not UTF-8, as an older sniffer would store them)
  *   rtp SLOT N                        -> N 20 ms G.711u packets each way (440 / 1000 Hz)
  *   end SLOT                          -> BYE stored, call ended
  *   headlost SLOT                     -> flags the call's head as overwritten
@@ -84,7 +86,18 @@ main(int argc, char **argv)
 			memset(&rc, 0, sizeof rc);
 			snprintf(rc.call_id, sizeof rc.call_id, "%s", a);
 			snprintf(rc.from_tag, sizeof rc.from_tag, "tag-%.80s", a);
-			snprintf(rc.caller, sizeof rc.caller, "%s", b);
+			{
+				size_t i, o = 0;
+				unsigned x;
+				for (i = 0; b[i] != '\0' && o + 1 < sizeof rc.caller; i++) {
+					if (b[i] == '%' && sscanf(b + i + 1, "%2x", &x) == 1) {
+						rc.caller[o++] = (char)x;
+						i += 2;
+					} else
+						rc.caller[o++] = b[i];
+				}
+				rc.caller[o] = '\0';
+			}
 			snprintf(rc.callee, sizeof rc.callee, "%s", c);
 			snprintf(rc.agent, sizeof rc.agent, "%s", d);
 			rc.state = RING_ST_ACTIVE;

@@ -262,6 +262,24 @@ rf rtp "$S8" 20 >/dev/null
 ID8=$("$C" "$S" mark "$A" "$S8" "$G8" c8@test | jget '["recording"]')
 check "the agent who marked a recording may stop it" bash -c "'$C' '$S' stop '$A' '$ID8' | grep -q '\"existing\":false'"
 
+# --- a caller number that is not UTF-8 (as a ring of an older sniffer holds it) ---
+read -r S9 G9 <<<"$(rf call c9@test +1555%ff%fe%c0%80 2002 1001)"
+rf rtp "$S9" 20 >/dev/null
+R9=$("$C" "$S" mark "$SAM" "$S9" "$G9" c9@test "odd caller")
+ID9=$(echo "$R9" | jget '["recording"]')
+check "a caller that is not UTF-8: the mark is accepted" bash -c "echo '$R9' | grep -q '\"state\":\"recording\"'"
+rf end "$S9" >/dev/null
+check "... and the call is sealed, not failed" wait_state "$I" "$ID9" sealed
+check "... its recording object shows the bytes as \\xHH, and every recording is listed" python3 - "$C" "$S" "$I" "$ID9" <<'PY'
+import json, subprocess, sys
+c, s, tok, rid = sys.argv[1:]
+g = json.loads(subprocess.run([c, s, "get", tok, rid], capture_output=True, text=True).stdout)
+assert g["caller"] == "+1555\\xff\\xfe\\xc0\\x80", g["caller"]
+d = json.loads(subprocess.run([c, s, "list", tok], capture_output=True, text=True).stdout)
+assert len(d["recordings"]) == d["total"] and rid in [r["id"] for r in d["recordings"]], d["total"]
+PY
+check "... a search value that is not UTF-8 is refused (400), not audited empty" bash -c "'$C' '$S' list '$I' q=\$(printf '\\303') | grep -q '^ERR 400'"
+
 # --- several clients: one stuck half-way through a frame blocks nobody ---
 python3 -c "import socket,time; s=socket.socket(socket.AF_UNIX); s.connect('$S'); s.send(b'1234567'); time.sleep(3)" &
 HOLD=$!
