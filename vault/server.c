@@ -514,6 +514,12 @@ h_export(struct req *q)
 		reply_errc(q, rv, "recording");
 		return;
 	}
+	if (strcmp(r.state, "failed") == 0) {
+		/* nothing sealed to export: say why it failed, not "yet" */
+		reply_err(q, TR_ERR_GONE, 409, "recording %s failed (%s): there is nothing to export",
+		          r.id, r.fail_reason[0] ? r.fail_reason : "no reason recorded");
+		return;
+	}
 	if (strcmp(r.state, "sealed") != 0) {
 		reply_err(q, TR_ERR_AGAIN, 409, "recording %s is %s, not sealed yet", r.id, r.state);
 		return;
