@@ -23,4 +23,9 @@ static inline uint64_t tr_mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+/* ns since the epoch as "2016-11-26T14:52:59.666Z" (UTC, milliseconds);
+ * "" for 0 (no such time). */
+#define TR_ISO8601_LEN 32
+void tr_iso8601(uint64_t ns, char out[TR_ISO8601_LEN]);
+
 #endif

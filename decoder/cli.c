@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "decoder/capfile.h"
@@ -77,19 +78,6 @@ static const char *cli_end_name(uint32_t e)
 	                                     "shutdown" };
 
 	return e < sizeof(names) / sizeof(names[0]) ? names[e] : "unknown";
-}
-
-/* "2016-11-26T14:52:59.666Z" */
-static void cli_iso_time(uint64_t ns, char *buf, size_t len)
-{
-	time_t sec = (time_t)(ns / CLI_NS_PER_S);
-	struct tm tm;
-
-	memset(&tm, 0, sizeof(tm));
-	gmtime_r(&sec, &tm);
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900,
-	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-	         (unsigned)(ns % CLI_NS_PER_S / 1000000));
 }
 
 static int cli_call_cmp(const void *a, const void *b)
@@ -227,7 +215,7 @@ static int cli_print_call(const struct ring *ring, const struct cli_call *cc)
 		goto out;
 	end = ds->call.t_end ? ds->call.t_end : ds->call.t_last;
 	dur = end > ds->call.t_first ? (double)(end - ds->call.t_first) / 1e9 : 0.0;
-	cli_iso_time(ds->call.t_first, start, sizeof(start));
+	tr_iso8601(ds->call.t_first, start);
 	o = json_object();
 	json_object_set_new(o, "call_id", cli_jstr(ds->call.call_id));
 	json_object_set_new(o, "from_tag", cli_jstr(ds->call.from_tag));

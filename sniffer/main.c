@@ -332,7 +332,7 @@ snf_list(const char *ring_name)
 {
 	struct ring *r = NULL;
 	struct ring_call c;
-	char why[256];
+	char why[256], start[TR_ISO8601_LEN], end[TR_ISO8601_LEN];
 	uint32_t s;
 
 	if (ring_attach_why(ring_name, RING_ATTACH_RDONLY, &r, why, sizeof why) != 0) {
@@ -346,11 +346,16 @@ snf_list(const char *ring_name)
 		if (ring_call_read(r, s, &c) != 0)
 			continue;
 		mk = ring_mark_get(r, s);
-		o = json_pack("{s:i, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:f, s:f, s:I, s:I, s:b, s:b, s:b, s:b}",
+		tr_iso8601(c.t_first, start);
+		tr_iso8601(c.t_end, end);
+		/* times as `threatrec-decode calls` and the vault give them */
+		o = json_pack("{s:i, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:I, s:I, s:I, s:I, s:b, s:b,"
+		    " s:b, s:b}",
 		    "slot", (json_int_t)s, "gen", (json_int_t)c.gen, "call_id", c.call_id,
 		    "from_tag", c.from_tag, "caller", c.caller, "callee", c.callee, "agent", c.agent,
-		    "state", snf_state_name(c.state), "start", (double)c.t_first / 1e9,
-		    "end", (double)c.t_end / 1e9, "packets", (json_int_t)c.n_packets,
+		    "state", snf_state_name(c.state), "start", start, "end", end[0] ? end : NULL,
+		    "start_ns", (json_int_t)c.t_first, "end_ns", (json_int_t)c.t_end,
+		    "packets", (json_int_t)c.n_packets,
 		    "bytes", (json_int_t)c.n_bytes, "head_lost", (c.flags & RING_CF_HEAD_LOST) != 0,
 		    "pinned", (mk & RING_MK_PIN) != 0 && (uint32_t)(mk >> 32) == c.gen,
 		    "sealed", (mk & RING_MK_SEALED) != 0 && (uint32_t)(mk >> 32) == c.gen,

@@ -47,14 +47,7 @@ index_now_ns(void)
 void
 index_iso8601(int64_t ns, char out[32])
 {
-	time_t t = (time_t)(ns / 1000000000LL);
-	struct tm tm;
-	if (ns <= 0 || gmtime_r(&t, &tm) == NULL) {
-		out[0] = '\0';
-		return;
-	}
-	size_t n = strftime(out, 24, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + n, 32 - n, ".%03dZ", (int)((ns / 1000000LL) % 1000));
+	tr_iso8601(ns > 0 ? (uint64_t)ns : 0, out);
 }
 
 int

@@ -164,6 +164,14 @@ res(c.get("caller") == caller, "--list: caller %s" % caller, "got %r" % c.get("c
 res(c.get("callee") == callee, "--list: callee %s" % callee, "got %r" % c.get("callee"))
 res(c.get("agent") == callee, "--list: agent %s (sniffer.agent_pattern=2???)" % callee, "got %r" % c.get("agent"))
 res(c.get("state") == "ended", "--list: state ended after BYE", "got %r" % c.get("state"))
+import re, datetime
+iso = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+ok_t = bool(iso.match(str(c.get("start"))) and iso.match(str(c.get("end"))) and
+            isinstance(c.get("start_ns"), int) and 0 < c["start_ns"] <= c.get("end_ns", 0) and
+            datetime.datetime.strptime(c["start"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+                tzinfo=datetime.timezone.utc).timestamp() == c["start_ns"] // 1000000 / 1000)
+res(ok_t, "--list: start and end in UTC ISO 8601 (as threatrec-decode calls), start_ns/end_ns beside them",
+    "got %r" % {k: c.get(k) for k in ("start", "end", "start_ns", "end_ns")})
 res(c.get("packets") == wire["udp"] and wire["udp"] > 0,
     "--list: every packet of the call is in the ring (%s = tcpdump's %d: %d SIP + %d + %d RTP)"
     % (c.get("packets"), wire["udp"], wire["sip"], wire["rtp_a_to_b"], wire["rtp_b_to_a"]),
