@@ -82,6 +82,31 @@ conf_parse_duration(const char *s, uint64_t *ns)
 	return 0;
 }
 
+int
+conf_shm_name_ok(const char *what, const char *name, char *err, size_t errlen)
+{
+	char shown[CONF_SHM_NAME_MAX + 4];
+	size_t i, len = strlen(name);
+	int r = 0;
+
+	if (name[0] != '/' || len < 2 || len > CONF_SHM_NAME_MAX || strchr(name + 1, '/') != NULL ||
+	    strcmp(name, "/.") == 0 || strcmp(name, "/..") == 0)
+		r = TR_ERR_CONFIG;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+			r = TR_ERR_CONFIG;
+	if (r == 0)
+		goto out;
+	/* shown without its control bytes: the message goes to a terminal or a log */
+	for (i = 0; i < len && i < sizeof shown - 4; i++)
+		shown[i] = (unsigned char)name[i] < 0x20 || name[i] == 0x7f ? '?' : name[i];
+	snprintf(shown + i, sizeof shown - i, "%s", i < len ? "..." : "");
+	snprintf(err, errlen, "%s \"%s\" must be / and then 1 to %d characters without another / "
+	    "(e.g. /threatrec)", what, shown, CONF_SHM_NAME_MAX - 1);
+out:
+	return r;
+}
+
 static int
 conf_apply(const struct conf_key *k, void *dst, const char *val, char *err, size_t errlen)
 {
@@ -110,7 +135,23 @@ conf_apply(const struct conf_key *k, void *dst, const char *val, char *err, size
 		}
 		r = 0;
 		goto out;
+	case CONF_SHM:
+		{
+			char what[96];
+
+			snprintf(what, sizeof what, "%s.%s", k->section, k->key);
+			if (conf_shm_name_ok(what, val, err, errlen) != 0)
+				goto out;
+		}
+		if (strlen(val) >= k->size) {
+			snprintf(err, errlen, "value of %s is too long (max %zu bytes)", k->key, k->size - 1);
+			goto out;
+		}
+		memcpy(field, val, strlen(val) + 1);
+		r = 0;
+		goto out;
 	case CONF_FUNC:
+	case CONF_LIST:
 		r = k->fn(dst, val, err, errlen) == 0 ? 0 : TR_ERR_CONFIG;
 		goto out;
 	case CONF_MODE:
@@ -239,9 +280,14 @@ conf_load(const char *path, const struct conf_key *keys, size_t n, void *dst,
 {
 	char line[CONF_LINE_MAX + 2], section[64] = "", msg[256];
 	FILE *f = NULL;
-	unsigned lineno = 0;
+	unsigned lineno = 0, *seen = NULL;   /* seen[i]: the line that set keys[i], 0 = none */
 	int r = TR_ERR_CONFIG, known;
 
+	if ((seen = calloc(n ? n : 1, sizeof *seen)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		r = TR_ERR_NOMEM;
+		goto out;
+	}
 	if ((f = fopen(path, "r")) == NULL) {
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		r = TR_ERR_SYS;
@@ -294,6 +340,13 @@ conf_load(const char *path, const struct conf_key *keys, size_t n, void *dst,
 			snprintf(err, errlen, "%s:%u: unknown key \"%s\" in [%s]", path, lineno, key, section);
 			goto out;
 		}
+		/* a second line for the same key would silently win over the first */
+		if (seen[k - keys] != 0 && k->type != CONF_LIST) {
+			snprintf(err, errlen, "%s:%u: \"%s\" is set twice in [%s] (first on line %u)", path,
+			    lineno, key, section, seen[k - keys]);
+			goto out;
+		}
+		seen[k - keys] = lineno;
 		if (conf_apply(k, dst, val, msg, sizeof msg) != 0) {
 			snprintf(err, errlen, "%s:%u: %s", path, lineno, msg);
 			goto out;
@@ -308,5 +361,6 @@ conf_load(const char *path, const struct conf_key *keys, size_t n, void *dst,
 out:
 	if (f != NULL)
 		fclose(f);
+	free(seen);
 	return r;
 }

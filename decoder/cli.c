@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/conf.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "decoder/capfile.h"
@@ -506,6 +507,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "threatrec-decode: give exactly one of FILE or --ring NAME\n");
 		cli_usage(stderr);
 		return CLI_EXIT_USAGE;
+	}
+	if (o.ring) {
+		char err[256];
+
+		if (conf_shm_name_ok("--ring", o.ring, err, sizeof(err)) != 0) {
+			fprintf(stderr, "threatrec-decode: %s\n", err);
+			return CLI_EXIT_USAGE;
+		}
 	}
 	if (!strcmp(o.cmd, "calls")) {
 		if (o.call_id || o.from_tag || o.out || o.all) {

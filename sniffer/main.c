@@ -160,12 +160,29 @@ snf_parse_pattern(void *dst, const char *v, char *err, size_t errlen)
 	return 0;
 }
 
+/* chunk_size = 64K: a power of two from 4K to 16M (that it is at most half
+ * of ring.size is checked once both are known) */
+static int
+snf_parse_chunk(void *dst, const char *v, char *err, size_t errlen)
+{
+	struct snf_conf *c = dst;
+	uint64_t x = 0;
+
+	if (conf_parse_size(v, &x) != 0 || x < RING_CHUNK_MIN || x > RING_CHUNK_MAX ||
+	    (x & (x - 1)) != 0) {
+		snprintf(err, errlen, "chunk_size must be a power of two from 4K to 16M, not \"%s\"", v);
+		return -1;
+	}
+	c->ring_chunk = x;
+	return 0;
+}
+
 #define O(f) offsetof(struct snf_conf, f)
 static const struct conf_key snf_keys[] = {
-	{ "ring", "name", CONF_STR, O(ring_name), sizeof(((struct snf_conf *)0)->ring_name), 0, 0, NULL },
+	{ "ring", "name", CONF_SHM, O(ring_name), sizeof(((struct snf_conf *)0)->ring_name), 0, 0, NULL },
 	{ "ring", "size", CONF_SIZE, O(ring_size), 0, 1ULL << 20, 1ULL << 40, NULL },
 	{ "ring", "slots", CONF_U32, O(ring_slots), 0, 16, RING_SLOTS_MAX, NULL },
-	{ "ring", "chunk_size", CONF_SIZE, O(ring_chunk), 0, RING_CHUNK_MIN, RING_CHUNK_MAX, NULL },
+	{ "ring", "chunk_size", CONF_FUNC, 0, 0, 0, 0, snf_parse_chunk },
 	{ "ring", "grace", CONF_DURATION, O(grace_ns), 0, 0, 0, NULL },
 	{ "ring", "mode", CONF_MODE, O(ring_mode), 0, 0, 0, NULL },
 	{ "ring", "group", CONF_STR, O(ring_group), sizeof(((struct snf_conf *)0)->ring_group), 0, 0, NULL },
@@ -180,7 +197,7 @@ static const struct conf_key snf_keys[] = {
 	{ "sniffer", "promisc", CONF_BOOL, O(promisc), 0, 0, 0, NULL },
 	{ "sniffer", "user", CONF_STR, O(user), sizeof(((struct snf_conf *)0)->user), 0, 0, NULL },
 	{ "sniffer", "sip_ports", CONF_FUNC, 0, 0, 0, 0, snf_parse_ports },
-	{ "sniffer", "agent_nets", CONF_FUNC, 0, 0, 0, 0, snf_parse_nets },
+	{ "sniffer", "agent_nets", CONF_LIST, 0, 0, 0, 0, snf_parse_nets },
 	{ "sniffer", "agent_pattern", CONF_FUNC, 0, 0, 0, 0, snf_parse_pattern },
 	{ "sniffer", "mark_code", CONF_FUNC, 0, 0, 0, 0, snf_parse_mark_code },
 	{ "sniffer", "media_timeout", CONF_DURATION, O(eng.media_timeout_ns), 0, 1000000000ULL, 0, NULL },
@@ -472,8 +489,13 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (ring_override)
+	if (ring_override) {
+		if (conf_shm_name_ok("--ring", ring_override, err, sizeof err) != 0) {
+			fprintf(stderr, "threatrec-sniffer: %s\n", err);
+			return 2;
+		}
 		snprintf(x.conf.ring_name, sizeof x.conf.ring_name, "%s", ring_override);
+	}
 	if (list) {
 		if (iface != NULL || file != NULL || pace > 0 || loop || hold) {
 			fprintf(stderr, "threatrec-sniffer: --list reads a running ring; it takes no -i, -r, "
@@ -523,15 +545,10 @@ main(int argc, char **argv)
 	rc.mode = x.conf.ring_mode;
 	rc.marks_mode = x.conf.marks_mode;
 	rc.mlock = x.conf.ring_mlock;
-	if (rc.name[0] != '/' || strchr(rc.name + 1, '/') != NULL || strlen(rc.name) > 100) {
-		fprintf(stderr, "threatrec-sniffer: ring name \"%s\" must start with / and have no other / "
-		    "(e.g. /threatrec), at most 100 characters\n", rc.name);
-		capture_close(x.cap);
-		return 1;
-	}
-	if ((rc.chunk_size & (rc.chunk_size - 1)) != 0 || rc.size / rc.chunk_size < 2) {
-		fprintf(stderr, "threatrec-sniffer: ring.chunk_size (%u) must be a power of two and at most "
-		    "half of ring.size (%llu)\n", rc.chunk_size, (unsigned long long)rc.size);
+	/* the name and the chunk size alone were checked when they were read */
+	if (rc.size / rc.chunk_size < 2) {
+		fprintf(stderr, "threatrec-sniffer: ring.chunk_size (%u) must be at most half of "
+		    "ring.size (%llu)\n", rc.chunk_size, (unsigned long long)rc.size);
 		capture_close(x.cap);
 		return 1;
 	}

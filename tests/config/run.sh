@@ -50,6 +50,33 @@ check_bad "web UI, bad port" webui "port = 70000" timeout 5 "$B/threatrec-webui"
 check_bad "sniffer, bad mark_code" sniffer "mark_code = *9X" "$B/threatrec-sniffer" -c "$W/bad.conf" --list
 check_bad "sniffer, agent_pattern [[[" sniffer "agent_pattern = [[[" "$B/threatrec-sniffer" -c "$W/bad.conf" --list
 check_bad "sniffer, agent_pattern 1xx*2" sniffer "agent_pattern = 1xx*2" "$B/threatrec-sniffer" -c "$W/bad.conf" --list
+# values the sniffer used to check only when it made the ring (no file:line)
+check_bad "sniffer, ring name with a second /" ring "name = /a/b" "$B/threatrec-sniffer" -c "$W/bad.conf" --list
+grep -q 'ring.name "/a/b" must be / and then 1 to 99 characters without another /' <<<"$out" &&
+	ok "bad ring name: says what a ring name is" || bad "bad ring name message" "$out"
+check_bad "sniffer, ring name /" ring "name = /" "$B/threatrec-sniffer" -c "$W/bad.conf" -r pcaps/basic-pcmu.pcap
+check_bad "sniffer, chunk_size not a power of two" ring "chunk_size = 12K" "$B/threatrec-sniffer" -c "$W/bad.conf" --list
+# a key given twice in a section: the second line would silently win
+check_dup() { # NAME SECTION LINE-TEXT KEY PROGRAM-ARGS... (LINE-TEXT sets KEY, which the example sets later)
+	local name=$1 sect=$2 line=$3 key=$4; shift 4
+	awk -v s="[$sect]" -v l="$line" '{print} $0==s {print l}' "$W/good.conf" >"$W/bad.conf"
+	local n m; n=$(grep -nxF -- "$line" "$W/bad.conf" | head -1 | cut -d: -f1)
+	m=$(grep -nE "^$key[[:space:]]*=" "$W/bad.conf" | sed -n 2p | cut -d: -f1)
+	out=$("$@" 2>&1 </dev/null); rc=$?
+	if [ $rc -ne 0 ] && grep -qF "bad.conf:$m: \"$key\" is set twice in [$sect] (first on line $n)" <<<"$out"
+	then ok "$name: refused, naming lines $m and $n"; else bad "$name: not refused with both lines ($rc)" "$out"; fi
+}
+check_dup "sniffer, [ring] size twice" ring "size = 64M" size "$B/threatrec-sniffer" -c "$W/bad.conf" --list
+check_dup "sniffer, [sniffer] mark_code twice" sniffer "mark_code = *98" mark_code "$B/threatrec-sniffer" -c "$W/bad.conf" --list
+check_dup "vault, [vault] storage twice" vault "storage = $W/other" storage "$B/threatrec-vault" verify -c "$W/bad.conf"
+printf '[ring]\nname = /threatrec-cfgtest-none-%s\n[sniffer]\nmark_code = *9\n[ring]\nname = /x\n' $$ >"$W/bad.conf"
+out=$("$B/threatrec-sniffer" -c "$W/bad.conf" --list 2>&1)
+grep -qF 'bad.conf:6: "name" is set twice in [ring] (first on line 2)' <<<"$out" &&
+	ok "a key set again in a second [ring] block is refused too" || bad "key repeated in a second [ring] block" "$out"
+printf '[sniffer]\nagent_nets = 10.0.0.0/8\nagent_nets = 192.0.2.0/24\n' >"$W/nets.conf"
+out=$("$B/threatrec-sniffer" -c "$W/nets.conf" --list --ring /threatrec-cfgtest-none-$$ 2>&1)
+grep -q "cannot open ring" <<<"$out" && ! grep -q "set twice" <<<"$out" &&
+	ok "agent_nets may repeat (each line adds networks)" || bad "agent_nets on two lines" "$out"
 # the same with a capture: refused before the ring exists, nothing left in /dev/shm
 shm_left() { ls /dev/shm 2>/dev/null | grep -F -- "${1#/}" | tr '\n' ' '; }
 R=/threatrec-cfgtest-mc-$$
@@ -82,13 +109,24 @@ try_usage "--pace rejects 1e-300" "--pace must be a number" -r pcaps/basic-pcmu.
 try_usage "--pace rejects trailing junk" "--pace must be a number" -r pcaps/basic-pcmu.pcap --pace 1x
 try_usage "--list refuses -r" "--list reads a running ring" -r pcaps/basic-pcmu.pcap --list
 try_usage "--loop needs --pace" "--loop needs --pace" -r pcaps/basic-pcmu.pcap --loop
-try_usage "ring name without /" "must start with /" -r pcaps/basic-pcmu.pcap --ring noslash
-try_usage "chunk size not a power of two" "must be a power of two" -r pcaps/basic-pcmu.pcap -s ring.chunk_size=12K
+try_usage "ring name without /" '--ring "noslash" must be / and then' -r pcaps/basic-pcmu.pcap --ring noslash
+try_usage "--ring / (was: system call failed)" '--ring "/" must be / and then 1 to 99 characters' -r pcaps/basic-pcmu.pcap --ring /
+try_usage "--list --ring /a/b" '--ring "/a/b" must be / and then' --list --ring /a/b
+try_usage "-s ring.name=/a/b" 'ring.name "/a/b" must be / and then' -r pcaps/basic-pcmu.pcap -s ring.name=/a/b
+try_usage "-s ring.name= (empty)" 'ring.name "" must be / and then' --list -s ring.name=
+try_usage "-s ring.chunk_size=12K" 'chunk_size must be a power of two from 4K to 16M, not "12K"' -r pcaps/basic-pcmu.pcap -s ring.chunk_size=12K
+out=$("$B/threatrec-sniffer" -r pcaps/basic-pcmu.pcap --ring / 2>&1); rc=$?
+[ $rc -eq 2 ] && ! grep -q "system call failed" <<<"$out" && ok "--ring /: usage error (2), no 'system call failed'" ||
+	bad "--ring / (rc $rc)" "$out"
+try_usage "chunk size over half the ring" "must be at most half of ring.size" -r pcaps/basic-pcmu.pcap -s ring.size=16M -s ring.chunk_size=16M
 try_usage "-i and -r together" "exactly one of" -r pcaps/basic-pcmu.pcap -i lo
 try_usage "-s bad mark_code" 'mark_code: "*9X" is not a key code' -r pcaps/basic-pcmu.pcap -s 'sniffer.mark_code=*9X'
 try_usage "-s bad agent_pattern" 'agent_pattern: "1xx*2" is not an extension pattern' -r pcaps/basic-pcmu.pcap -s 'sniffer.agent_pattern=1xx*2'
 
 # ring errors say what is wrong
+out=$("$B/threatrec-decode" calls --ring / 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -qF -- '--ring "/" must be / and then' <<<"$out" && ok "decode --ring /: says what a ring name is" ||
+	bad "decode --ring / (rc $rc)" "$out"
 out=$("$B/threatrec-decode" calls --ring /threatrec-cfgtest-none-$$ 2>&1); rc=$?
 [ $rc -ne 0 ] && grep -q "ring /threatrec-cfgtest-none-$$: no such ring" <<<"$out" && ok "decode --ring: no such ring" ||
 	bad "decode --ring, no such ring (rc $rc)" "$out"

@@ -10,6 +10,7 @@
 
 struct fz_conf {
 	char     s[32];
+	char     shm[32];
 	uint32_t u32;
 	uint64_t u64, size, dur;
 	int      b;
@@ -39,6 +40,8 @@ static const struct conf_key fz_keys[] = {
 	{ "vault", "b", CONF_BOOL, O(b), 0, 0, 0, NULL },
 	{ "vault", "mode", CONF_MODE, O(mode), 0, 0, 0, NULL },
 	{ "webui", "fn", CONF_FUNC, 0, 0, 0, 0, fz_fn },
+	{ "webui", "list", CONF_LIST, 0, 0, 0, 0, fz_fn },
+	{ "ring", "shm", CONF_SHM, O(shm), sizeof(((struct fz_conf *)0)->shm), 0, 0, NULL },
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
