@@ -7,10 +7,13 @@
  *
  * A file goes through the sniffer's own engine into a private ring, so the
  * calls found are the ones the sniffer would keep. Output is deterministic:
- * calls by first packet time, UTC times, numeric addresses.
+ * calls by first packet time, UTC times, numeric addresses. A WAV is never
+ * written over what is read (the capture file, or the ring's objects in
+ * /dev/shm), not even through a symlink or a hard link.
  * Exit codes: 0 done, 1 failure, 2 usage.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <jansson.h>
@@ -46,6 +49,10 @@ struct cli_opts {
 	int all;
 	char call_id_buf[RING_CALLID_MAX];  /* --call-id / --from-tag with \xNN decoded */
 	char from_tag_buf[RING_TAG_MAX];
+	struct stat in[2];   /* what is read: the file, or the ring and its .marks */
+	const char *in_name[2];
+	size_t n_in;
+	char shm_path[2][160];
 };
 
 struct cli_call {
@@ -349,6 +356,117 @@ out:
 	return ret;
 }
 
+/* Notes what the command reads (st_dev/st_ino), so that no output is
+ * written over it: the capture file, or the ring and its .marks object.
+ * What cannot be stat()ed is left for cli_open to report. */
+static void cli_note_inputs(struct cli_opts *o)
+{
+	o->n_in = 0;
+	if (o->file) {
+		if (stat(o->file, &o->in[0]) == 0)
+			o->in_name[o->n_in++] = o->file;
+		return;
+	}
+	snprintf(o->shm_path[0], sizeof(o->shm_path[0]), "/dev/shm%s", o->ring);
+	snprintf(o->shm_path[1], sizeof(o->shm_path[1]), "/dev/shm%s.marks", o->ring);
+	for (size_t i = 0; i < 2; i++)
+		if (stat(o->shm_path[i], &o->in[o->n_in]) == 0)
+			o->in_name[o->n_in++] = o->shm_path[i];
+}
+
+/* The input that st is (the same file, through any name), or NULL. */
+static const char *cli_input_of(const struct cli_opts *o, const struct stat *st)
+{
+	for (size_t i = 0; i < o->n_in; i++)
+		if (st->st_dev == o->in[i].st_dev && st->st_ino == o->in[i].st_ino)
+			return o->in_name[i];
+	return NULL;
+}
+
+static void cli_refuse(const char *path, const char *in)
+{
+	fprintf(stderr, "threatrec-decode: %s: refusing to write over the input %s (the same file); "
+	        "choose another -o\n", path, in);
+}
+
+/* Refuses an output path that is one of the inputs, before anything is
+ * opened for writing; 0 or -1 (said why). */
+static int cli_out_check(const struct cli_opts *o, const char *path)
+{
+	struct stat st;
+	const char *in;
+
+	if (stat(path, &st) != 0 || !(in = cli_input_of(o, &st)))
+		return 0;
+	cli_refuse(path, in);
+	return -1;
+}
+
+/* Opens path for a WAV: the same check, and again on the opened file (no
+ * O_TRUNC: nothing is lost if it turns out to be the input after all),
+ * then empties a regular file. The fd, or -1 (said why). */
+static int cli_out_open(const struct cli_opts *o, const char *path)
+{
+	struct stat st;
+	const char *in;
+	int fd = -1, ok = 0;
+
+	if (cli_out_check(o, path) != 0)
+		goto out;
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666)) < 0 || fstat(fd, &st) != 0) {
+		fprintf(stderr, "threatrec-decode: %s: cannot write: %s\n", path, strerror(errno));
+		goto out;
+	}
+	if ((in = cli_input_of(o, &st))) {
+		cli_refuse(path, in);
+		goto out;
+	}
+	if (lseek(fd, 0, SEEK_SET) < 0) {     /* the RIFF header is written last */
+		fprintf(stderr, "threatrec-decode: %s: a WAV cannot go to a pipe or socket (the "
+		        "header is written last): give a file\n", path);
+		goto out;
+	}
+	if (S_ISREG(st.st_mode) && ftruncate(fd, 0) != 0) {
+		fprintf(stderr, "threatrec-decode: %s: cannot write: %s\n", path, strerror(errno));
+		goto out;
+	}
+	ok = 1;
+out:
+	if (!ok && fd >= 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* Writes call cc as a WAV at path. Returns 0, TR_ERR_STALE / TR_ERR_NOTFOUND
+ * (the call left a live ring meanwhile: nothing said, no file left) or
+ * another error, said once with the file and the reason; a failed regular
+ * file is removed, never left half-written. */
+static int cli_write_wav(const struct cli_opts *o, const struct ring *ring,
+                         const struct cli_call *cc, const char *path, struct decode_wav_info *info)
+{
+	struct stat st;
+	int fd, r, e;
+
+	if ((fd = cli_out_open(o, path)) < 0)
+		return TR_ERR_SYS;
+	errno = 0;
+	r = decode_call_wav(ring, cc->slot, cc->gen, NULL, fd, info);
+	e = errno;
+	if (r != 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		unlink(path);
+	if (close(fd) != 0 && r == 0) {
+		e = errno;
+		r = TR_ERR_SYS;
+		unlink(path);
+	}
+	if (r != 0 && r != TR_ERR_STALE && r != TR_ERR_NOTFOUND)
+		fprintf(stderr, "threatrec-decode: %s: cannot write the WAV: %s\n", path,
+		        r == TR_ERR_SYS ? strerror(e ? e : EIO) : tr_strerror(r));
+	return r;
+}
+
 /* DIR/NNNNN-CALLID.wav with the Call-ID reduced to [A-Za-z0-9._@-]. */
 static void cli_wav_name(const char *dir, size_t idx, const char *call_id, char *buf,
                          size_t len)
@@ -372,22 +490,28 @@ static int cli_cmd_wav_all(const struct cli_opts *o, const struct ring *ring,
                            const struct cli_call *calls, size_t n)
 {
 	struct ring_call c;
+	struct stat st;
 	char path[4096];
 	int r, ret = CLI_EXIT_OK;
 
-	if (mkdir(o->out, 0700) != 0 && errno != EEXIST) {
-		fprintf(stderr, "threatrec-decode: %s: %s\n", o->out, strerror(errno));
+	if ((mkdir(o->out, 0700) != 0 && errno != EEXIST) || stat(o->out, &st) != 0) {
+		fprintf(stderr, "threatrec-decode: %s: cannot make the folder: %s\n", o->out,
+		        strerror(errno));
+		return CLI_EXIT_FAIL;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "threatrec-decode: %s: not a folder (--all writes one WAV per call "
+		        "into -o DIR)\n", o->out);
 		return CLI_EXIT_FAIL;
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (ring_call_read(ring, calls[i].slot, &c) != 0 || c.gen != calls[i].gen)
 			continue;
 		cli_wav_name(o->out, i, c.call_id, path, sizeof(path));
-		r = decode_call_wav(ring, calls[i].slot, calls[i].gen, path, -1, NULL);
+		r = cli_write_wav(o, ring, &calls[i], path, NULL);
 		if (r == TR_ERR_STALE || r == TR_ERR_NOTFOUND)
 			continue;
 		if (r != 0) {
-			fprintf(stderr, "threatrec-decode: %s: %s\n", path, tr_strerror(r));
 			ret = CLI_EXIT_FAIL;
 			continue;
 		}
@@ -442,8 +566,10 @@ static int cli_cmd_wav(const struct cli_opts *o)
 		fprintf(stderr, "threatrec-decode: warning: %zu calls with Call-ID %s; writing the "
 		        "first (use --from-tag to choose)\n", matches, id);
 	}
-	if ((r = decode_call_wav(ring, calls[pick].slot, calls[pick].gen, o->out, -1, &info)) != 0) {
-		fprintf(stderr, "threatrec-decode: %s: %s\n", o->out, tr_strerror(r));
+	if ((r = cli_write_wav(o, ring, &calls[pick], o->out, &info)) != 0) {
+		if (r == TR_ERR_STALE || r == TR_ERR_NOTFOUND)
+			fprintf(stderr, "threatrec-decode: %s: the call left the ring while it was read\n",
+			        o->out);
 		goto out;
 	}
 	if (info.streams_silent)
@@ -538,5 +664,9 @@ int main(int argc, char **argv)
 		o.call_id = o.call_id_buf;
 	if (o.from_tag)
 		o.from_tag = o.from_tag_buf;
+	/* -o the input itself: said before the capture is read */
+	cli_note_inputs(&o);
+	if (!o.all && cli_out_check(&o, o.out) != 0)
+		return CLI_EXIT_FAIL;
 	return cli_cmd_wav(&o);
 }

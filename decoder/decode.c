@@ -8,6 +8,7 @@
  * The sequencer (jitter.c) then orders and places them and mix.c renders.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <stdbool.h>
@@ -465,7 +466,12 @@ int decode_ctx_wav(struct decode_ctx *d, const char *path, int fd, struct decode
 		goto out;
 	r = wav_write(path, fd, pcm, frames, MIX_CHANNELS, DECODE_RATE);
 out:
-	free(pcm);
+	{
+		int e = errno;      /* TR_ERR_SYS: errno says why, for the caller */
+
+		free(pcm);
+		errno = e;
+	}
 	return r;
 }
 
@@ -541,7 +547,12 @@ int decode_call_wav(const struct ring *ring, uint32_t slot, uint32_t gen, const 
 		goto out;
 	r = decode_ctx_wav(d, path, fd, infop);
 out:
-	decode_ctx_free(d);
+	{
+		int e = errno;
+
+		decode_ctx_free(d);
+		errno = e;
+	}
 	return r;
 }
 

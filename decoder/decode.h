@@ -92,7 +92,8 @@ int  decode_ctx_pcm(struct decode_ctx *, int16_t **pcmp, size_t *framesp,
                     struct decode_wav_info *infop);
 /* Renders and writes the WAV to path, or to fd when path is NULL (fd is
  * borrowed, must be seekable, e.g. a memfd). infop may be NULL. Returns
- * 0, TR_ERR_NOMEM or TR_ERR_SYS. Blocks on the write. */
+ * 0, TR_ERR_NOMEM or TR_ERR_SYS (errno says why; nothing printed: the
+ * caller names the file). Blocks on the write. */
 int  decode_ctx_wav(struct decode_ctx *, const char *path, int fd,
                     struct decode_wav_info *infop);
 

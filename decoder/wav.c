@@ -14,7 +14,7 @@ int wav_write(const char *path, int fd, const int16_t *pcm, size_t frames,
 {
 	SF_INFO info;
 	SNDFILE *sf = NULL;
-	int r = TR_ERR_INVAL;
+	int r = TR_ERR_INVAL, e = 0;
 
 	if (!pcm || channels == 0 || rate == 0 || (!path && fd < 0))
 		goto out;
@@ -22,34 +22,38 @@ int wav_write(const char *path, int fd, const int16_t *pcm, size_t frames,
 	info.samplerate = (int)rate;
 	info.channels = (int)channels;
 	info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_16;
+	/* the caller reports a failure with strerror(errno); libsndfile's own
+	 * text ("System error : ...") says the same, so only at debug level */
+	errno = 0;
 	sf = path ? sf_open(path, SFM_WRITE, &info) : sf_open_fd(fd, SFM_WRITE, &info, 0);
 	if (!sf) {
-		log_err_f("%s: %s", path ? path : "fd", sf_strerror(NULL));
-		if (!errno)
-			errno = EIO;
+		e = errno ? errno : EIO;
+		log_debug_f("%s: %s", path ? path : "fd", sf_strerror(NULL));
 		r = TR_ERR_SYS;
 		goto out;
 	}
 	if (frames && sf_writef_short(sf, pcm, (sf_count_t)frames) != (sf_count_t)frames) {
-		log_err_f("%s: %s", path ? path : "fd", sf_strerror(sf));
-		if (!errno)
-			errno = EIO;
+		e = errno ? errno : EIO;
+		log_debug_f("%s: %s", path ? path : "fd", sf_strerror(sf));
 		r = TR_ERR_SYS;
 		goto out;
 	}
 	r = 0;
 out:
-	if (sf && sf_close(sf) != 0 && r == 0)
+	errno = 0;
+	if (sf && sf_close(sf) != 0 && r == 0) {
+		e = errno ? errno : EIO;
 		r = TR_ERR_SYS;
+	}
 	/* a failed write leaves no short WAV behind (only a regular file:
 	 * never a device such as /dev/full) */
 	if (sf && r != 0 && path) {
 		struct stat sb;
-		int e = errno;
 
 		if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode))
 			unlink(path);
-		errno = e;
 	}
+	if (r == TR_ERR_SYS)
+		errno = e;
 	return r;
 }

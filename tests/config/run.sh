@@ -153,6 +153,17 @@ else bad "second sniffer on a live ring (rc $rc)" "$out"; fi
 	ok "the first sniffer's ring and .marks are untouched" || bad "the first ring was touched ($ino/$mino)"
 n=$("$B/threatrec-sniffer" --list --ring $R 2>&1 | grep -c '"call_id"')
 [ "$n" = 20 ] && ok "the first sniffer's ring still lists its 20 calls" || bad "--list after the refused start: $n calls"
+# the decoder never writes a WAV over the ring it reads (or its .marks)
+# (the header's heartbeat moves, so: same objects, same sizes, same calls)
+st0=$(stat -c %i:%s "/dev/shm$R" "/dev/shm$R.marks")
+for o in "/dev/shm$R" "/dev/shm$R.marks"; do
+	out=$("$B/threatrec-decode" wav --ring $R --call-id pcapgen-1-0@192.0.2.10 -o "$o" 2>&1); rc=$?
+	[ $rc -eq 1 ] && grep -qF "$o: refusing to write over the input $o (the same file)" <<<"$out" &&
+		ok "decode wav --ring NAME -o $o: refused" || bad "decode wav -o the ring object $o (rc $rc)" "$out"
+done
+n=$("$B/threatrec-decode" calls --ring $R 2>&1 | grep -c '"call_id"')
+[ "$(stat -c %i:%s "/dev/shm$R" "/dev/shm$R.marks")" = "$st0" ] && [ "$n" = 20 ] &&
+	ok "the ring and .marks are unchanged (20 calls)" || bad "the decoder changed the ring ($n calls)"
 rm -f "/dev/shm$R.marks"
 out=$("$B/threatrec-sniffer" --list --ring $R 2>&1); rc=$?
 [ $rc -ne 0 ] && grep -q "cannot open ring $R: its mark words object $R.marks is missing" <<<"$out" &&

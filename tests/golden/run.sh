@@ -139,6 +139,49 @@ PY
 	else
 		cp "$tmp/miss" "$tmp/why"; bad "a missing Call-ID is reported escaped"
 	fi
+
+	# the output is never the input: -o the capture itself, through a symlink
+	# or a hard link, or a --all file name that is the capture; the capture
+	# stays as it was, the exit is 1 and the message names both
+	cid=pcapgen-1-0@192.0.2.10
+	mkdir -p "$tmp/same"
+	cp "$top/pcaps/basic-pcmu.pcap" "$tmp/same/in.pcap"
+	ln -s in.pcap "$tmp/same/sym.pcap"
+	ln "$tmp/same/in.pcap" "$tmp/same/hard.pcap"
+	cp "$tmp/same/in.pcap" "$tmp/same/00001-$cid.wav"
+	for args in "in.pcap -o in.pcap" "in.pcap -o sym.pcap" "sym.pcap -o in.pcap" "in.pcap -o hard.pcap" \
+	            "00001-$cid.wav --all -o ."; do
+		set -- $args
+		src=$1; shift
+		case "$*" in *--all*) ;; *) set -- --call-id "$cid" "$@" ;; esac
+		(cd "$tmp/same" && "$dec" wav "$src" "$@") > "$tmp/why" 2>&1; rc=$?
+		if [ $rc -eq 1 ] && grep -q 'refusing to write over the input .* (the same file)' "$tmp/why" &&
+		   cmp -s "$tmp/same/in.pcap" "$top/pcaps/basic-pcmu.pcap" &&
+		   cmp -s "$tmp/same/00001-$cid.wav" "$top/pcaps/basic-pcmu.pcap"; then
+			ok "wav $args: refused, the capture untouched"
+		else
+			echo "rc $rc" >> "$tmp/why"; bad "wav $args: not refused, or the capture changed"
+		fi
+	done
+	set --
+	"$dec" wav "$tmp/same/in.pcap" --all -o "$tmp/same/in.pcap" > "$tmp/why" 2>&1; rc=$?
+	if [ $rc -eq 1 ] && grep -q 'in.pcap: not a folder' "$tmp/why" && cmp -s "$tmp/same/in.pcap" "$top/pcaps/basic-pcmu.pcap"
+	then ok "wav --all -o FILE: not a folder"; else bad "wav --all -o FILE (rc $rc)"; fi
+
+	# an output error is one line naming the file and the reason
+	one_line() { # NAME OUT EXPECTED
+		"$dec" wav "$top/pcaps/basic-pcmu.pcap" --call-id "$cid" -o "$2" > "$tmp/out" 2> "$tmp/why"; rc=$?
+		if [ $rc -eq 1 ] && [ "$(wc -l < "$tmp/why")" -eq 1 ] && grep -qF -- "threatrec-decode: $2: $3" "$tmp/why"
+		then ok "$1: one line, $3"; else echo "rc $rc" >> "$tmp/why"; bad "$1"; fi
+	}
+	one_line "wav -o into a missing folder" "$tmp/nodir/x.wav" "cannot write: No such file or directory"
+	[ -w /dev/full ] && one_line "wav -o /dev/full" /dev/full "cannot write the WAV: No space left on device"
+	"$dec" wav "$top/pcaps/basic-pcmu.pcap" --call-id "$cid" -o /dev/stdout 2> "$tmp/why" | cat > /dev/null; rc=$?
+	if [ "$(wc -l < "$tmp/why")" -eq 1 ] && grep -q '/dev/stdout: a WAV cannot go to a pipe' "$tmp/why"
+	then ok "wav -o a pipe: one line"; else bad "wav -o a pipe"; fi
+	"$dec" wav "$top/pcaps/basic-pcmu.pcap" --call-id "$cid" -o /dev/stdout > "$tmp/stdout.wav" 2> "$tmp/why"
+	if [ $? -eq 0 ] && [ ! -s "$tmp/why" ] && python3 -c 'import sys, wave; w = wave.open(sys.argv[1]); assert w.getnchannels() == 2 and w.getnframes() > 8000' "$tmp/stdout.wav" 2>> "$tmp/why"
+	then ok "wav -o /dev/stdout redirected to a file"; else bad "wav -o /dev/stdout > file"; fi
 fi
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
