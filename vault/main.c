@@ -58,7 +58,9 @@ usage_to(FILE *f, int code)
 	    "       threatrec-vault run     -c CONF [-f] [-v]\n"
 	    "       threatrec-vault authority-keygen DIR\n"
 	    "       threatrec-vault decrypt KEYDIR vault|authority CONTAINER OUT.pcap\n"
-	    "                               (offline: writes the call's packets in plain form to OUT)\n"
+	    "                               (offline: writes the call's packets in plain form to a new\n"
+	    "                                file OUT; KEYDIR: the storage folder for vault, the\n"
+	    "                                authority-keygen folder for authority)\n"
 	    "options (anywhere on the line):\n"
 	    "  -c, --config CONF    the configuration file (packaging/threatrec.conf documents it)\n"
 	    "  -s, --set section.key=value  override one setting, e.g. -s vault.storage=/srv/vault\n"
@@ -103,6 +105,32 @@ mkdir_0700(const char *path)
 	if (st.st_uid != geteuid() || (st.st_mode & 077) != 0)
 		fatal_f("%s must be owned by uid %u with mode 0700 (is %03o, uid %u)", path,
 		        (unsigned)geteuid(), (unsigned)(st.st_mode & 0777), (unsigned)st.st_uid);
+}
+
+/* The commands other than init need a storage folder that init made:
+ * say so, naming the command to run, instead of failing on the first key
+ * file ("keys in ...: system call failed"). conf: the -c path, for the hint. */
+static void
+need_init(const struct vconf *c, const char *conf)
+{
+	char path[VCONF_PATH_MAX + 32];
+	struct stat st;
+
+	if (stat(c->storage, &st) != 0) {
+		if (errno == ENOENT)
+			fatal_f("the vault is not initialised: the storage folder %s does not exist "
+			    "(run threatrec-vault init -c %s)", c->storage, conf);
+		fatal_f("storage folder %s: %s", c->storage, strerror(errno));
+	}
+	if (!S_ISDIR(st.st_mode))
+		fatal_f("storage %s is not a folder", c->storage);
+	snprintf(path, sizeof path, "%s/vault.key", c->storage);
+	if (lstat(path, &st) != 0) {
+		if (errno == ENOENT)
+			fatal_f("the vault is not initialised: %s has no vault.key (run threatrec-vault "
+			    "init -c %s)", c->storage, conf);
+		fatal_f("%s: %s", path, strerror(errno));
+	}
 }
 
 static void
@@ -196,9 +224,10 @@ cmd_useradd(const struct vconf *c, const struct vault_opts *vo)
 		fatal_f("unknown role %s (agent, supervisor, investigator, admin)", vo->args[1]);
 	if (role == IPC_ROLE_AGENT && ext[0] == '\0')
 		fatal_f("an agent needs --extension EXT (the phone extension whose calls it sees)");
+	need_init(c, vo->conf);
 	read_password(vo->pwfile, pass, sizeof pass);
 	if ((r = keys_load(c->storage, &k)) != 0)
-		fatal_fr(r, "keys in %s (run init first)", c->storage);
+		fatal_fr(r, "keys in %s", c->storage);
 	open_db(c, &ix);
 	open_audit(c, ix, k, &au);
 	if ((r = auth_open(index_db(ix), c, &a)) != 0)
@@ -260,10 +289,11 @@ cmd_usermod(const struct vconf *c, const char *cmd, const struct vault_opts *vo)
 	user = vo->args[0];
 	action = is_passwd ? "passwd" : is_approve ? "user_approve" : enable ? "user_enable" : "user_disable";
 	memset(&pw, 0, sizeof pw);
+	need_init(c, vo->conf);
 	if (is_passwd)
 		read_password(vo->pwfile, pass, sizeof pass);
 	if ((r = keys_load(c->storage, &k)) != 0)
-		fatal_fr(r, "keys in %s (run init first)", c->storage);
+		fatal_fr(r, "keys in %s", c->storage);
 	open_db(c, &ix);
 	open_audit(c, ix, k, &au);
 	if ((r = auth_open(index_db(ix), c, &a)) != 0)
@@ -318,12 +348,13 @@ cmd_usermod(const struct vconf *c, const char *cmd, const struct vault_opts *vo)
 }
 
 static int
-cmd_verify(const struct vconf *c)
+cmd_verify(const struct vconf *c, const char *conf)
 {
 	struct index *ix = NULL;
 	struct keys *k = NULL;
 	int r;
 
+	need_init(c, conf);
 	if ((r = keys_load(c->storage, &k)) != 0)
 		fatal_fr(r, "keys in %s", c->storage);
 	open_db(c, &ix);
@@ -405,7 +436,7 @@ out:
 }
 
 static int
-cmd_run(const struct vconf *c, int foreground)
+cmd_run(const struct vconf *c, const char *conf, int foreground)
 {
 	struct sigaction sa;
 	struct rlimit rl = { 0, 0 };
@@ -423,13 +454,14 @@ cmd_run(const struct vconf *c, int foreground)
 	/* Keys and decrypted exports live in this process: no core dumps. */
 	prctl(PR_SET_DUMPABLE, 0);
 	setrlimit(RLIMIT_CORE, &rl);
+	need_init(c, conf);
 	mkdir_0700(c->storage);
 	snprintf(sub, sizeof sub, "%s/rec", c->storage);
 	mkdir_0700(sub);
 	snprintf(sub, sizeof sub, "%s/tmp", c->storage);
 	mkdir_0700(sub);
 	if ((r = keys_load(c->storage, &k)) != 0)
-		fatal_fr(r, "keys in %s (run init first)", c->storage);
+		fatal_fr(r, "keys in %s", c->storage);
 	if (c->authority_key[0] != '\0' && (r = keys_load_authority(k, c->authority_key)) != 0)
 		fatal_fr(r, "authority_key %s", c->authority_key);
 	if (!foreground && daemon(0, 0) != 0)
@@ -484,20 +516,43 @@ dec_cb(void *arg, uint8_t kind, const uint8_t *p, size_t n)
 }
 
 /* Offline decryption of one container with the vault's or an authority's
- * key pair: an explicit operator action, outside the daemon. */
+ * key pair: an explicit operator action, outside the daemon. KIND is
+ * "vault" (KEYDIR = the storage folder) or "authority" (the folder of
+ * authority-keygen); every argument is checked before anything is read, so
+ * a mistake gets its own message. OUT is never overwritten (O_EXCL), so it
+ * cannot be the container or a key either. */
 static int
 cmd_decrypt(const char *dir, const char *name, const char *in, const char *out)
 {
 	uint8_t pk[crypto_box_PUBLICKEYBYTES], *sk = NULL, *buf = NULL;
-	char id[CONTAINER_ID_MAX], why[200];
+	char id[CONTAINER_ID_MAX], why[200], key[4096];
 	struct dec_out d = { NULL, 0 };
+	struct stat st;
 	size_t len = 0;
 	int r, fd;
 
+	if (strcmp(name, "vault") != 0 && strcmp(name, "authority") != 0)
+		fatal_f("the key kind must be vault or authority, not \"%s\" (threatrec-vault "
+		    "decrypt KEYDIR vault|authority CONTAINER OUT.pcap)", name);
+	snprintf(key, sizeof key, "%s/%s.key", dir, name);
+	if (lstat(key, &st) != 0)
+		fatal_f("%s: %s (KEYDIR is %s)", key, strerror(errno), name[0] == 'v' ?
+		    "the vault's storage folder" : "the folder given to authority-keygen");
+	if (lstat(in, &st) != 0)
+		fatal_f("%s: %s", in, strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		fatal_f("%s is a directory: give one container file (rec/NAME.trc in the storage folder)",
+		    in);
+	if (S_ISLNK(st.st_mode))
+		fatal_f("%s is a symbolic link: give the container file itself", in);
+	if (!S_ISREG(st.st_mode))
+		fatal_f("%s is not a regular file: give one container file", in);
+	if (lstat(out, &st) == 0)
+		fatal_f("%s already exists: decrypt only writes a new file", out);
 	if ((r = keys_load_box(dir, name, pk, &sk)) != 0)
-		fatal_fr(r, "%s/%s.key", dir, name);
+		fatal_fr(r, "%s", key);
 	if ((r = container_load(in, UINT64_MAX, &buf, &len)) != 0)
-		fatal_fr(r, "%s", in);
+		fatal_f("%s: %s", in, r == TR_ERR_SYS ? strerror(errno) : tr_strerror(r));
 	if ((fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 ||
 	    (d.f = fdopen(fd, "wb")) == NULL)
 		fatal_f("%s: %s", out, strerror(errno));
@@ -653,9 +708,9 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "init") == 0)
 		return cmd_init(&c);
 	if (strcmp(cmd, "verify") == 0)
-		return cmd_verify(&c);
+		return cmd_verify(&c, vo.conf);
 	if (strcmp(cmd, "run") == 0)
-		return cmd_run(&c, vo.foreground);
+		return cmd_run(&c, vo.conf, vo.foreground);
 	if (strcmp(cmd, "useradd") == 0)
 		return cmd_useradd(&c, &vo);
 	return cmd_usermod(&c, cmd, &vo);

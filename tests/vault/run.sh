@@ -645,6 +645,32 @@ check "run with an extra argument is refused" bash -c "
 	! '$VAULT' run -c '$T/conf' -f extra 2>'$T/cli.err' && grep -q 'run takes no arguments' '$T/cli.err'"
 check "authority-keygen into a missing folder says to create it" bash -c "
 	! '$VAULT' authority-keygen '$T/nodir' 2>'$T/cli.err' && grep -q 'create it first' '$T/cli.err'"
+# a storage folder init never made: say so and name init (was "keys in ...: system call failed")
+printf '[vault]\nstorage = %s/never\n' "$T" > "$T/conf-new"
+check "verify on a storage folder that does not exist: not initialised, run init" bash -c "
+	! '$VAULT' verify -c '$T/conf-new' 2>'$T/cli.err' && grep -q 'the vault is not initialised: the storage folder $T/never does not exist (run threatrec-vault init -c $T/conf-new)' '$T/cli.err' &&
+	! grep -q 'system call failed' '$T/cli.err' && [ ! -e '$T/never' ]"
+mkdir -m 700 "$T/never"
+check "verify on an empty storage folder: not initialised, run init" bash -c "
+	! '$VAULT' verify -c '$T/conf-new' 2>'$T/cli.err' && grep -q 'the vault is not initialised: $T/never has no vault.key (run threatrec-vault init' '$T/cli.err' &&
+	[ \$(wc -l < '$T/cli.err') -eq 1 ]"
+check "useradd and run on an empty storage folder: not initialised" bash -c "
+	! echo 'nora-pass-12' | '$VAULT' useradd -c '$T/conf-new' nora admin 2>'$T/cli.err' && grep -q 'not initialised' '$T/cli.err' &&
+	! '$VAULT' run -f -c '$T/conf-new' 2>'$T/cli.err' && grep -q 'not initialised' '$T/cli.err' && [ ! -e '$T/never/index.db' ]"
+# decrypt: each wrong argument gets its own message
+check "decrypt with a key kind other than vault/authority names the two" bash -c "
+	! '$VAULT' decrypt '$T/store' bogus '$T/store/rec/$F1' '$T/bogus.pcap' 2>'$T/cli.err' &&
+	grep -q 'the key kind must be vault or authority, not \"bogus\"' '$T/cli.err' && ! grep -q bogus.key '$T/cli.err' && [ ! -e '$T/bogus.pcap' ]"
+check "decrypt with a folder as the container says it is a directory" bash -c "
+	! '$VAULT' decrypt '$T/store' vault '$T/store/rec' '$T/dir.pcap' 2>'$T/cli.err' &&
+	grep -q '$T/store/rec is a directory: give one container file' '$T/cli.err' && ! grep -q 'limit reached' '$T/cli.err' && [ ! -e '$T/dir.pcap' ]"
+check "decrypt with a KEYDIR that has no such key names the file and what KEYDIR is" bash -c "
+	! '$VAULT' decrypt '$T/never' authority '$T/store/rec/$F1' '$T/nokey.pcap' 2>'$T/cli.err' &&
+	grep -q '$T/never/authority.key: No such file or directory (KEYDIR is the folder given to authority-keygen)' '$T/cli.err' &&
+	[ \$(wc -l < '$T/cli.err') -eq 1 ]"
+check "decrypt never writes over an existing file (the container itself here)" bash -c "
+	cp '$T/store/rec/$F1' '$T/c1.copy' && ! '$VAULT' decrypt '$T/store' vault '$T/c1.copy' '$T/c1.copy' 2>'$T/cli.err' &&
+	grep -q 'c1.copy already exists' '$T/cli.err' && cmp -s '$T/c1.copy' '$T/store/rec/$F1'"
 
 # --- config messages name limits in units ---
 printf '[vault]\nstorage = %s/store\nsession_idle = 0\n' "$T" > "$T/conf3"
