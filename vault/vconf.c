@@ -107,7 +107,7 @@ LIMITED(container_max, "container_max", 1, 1ULL << 20, 0, "1M", "")
 #define K(key, type, field, lo, hi) \
 	{ "vault", key, type, offsetof(struct vconf, field), sizeof(((struct vconf *)0)->field), lo, hi, NULL }
 static const struct conf_key vconf_keys[] = {
-	K("ring",              CONF_STR,      ring, 0, 0),
+	K("ring",              CONF_SHM,      ring, 0, 0),
 	K("storage",           CONF_STR,      storage, 0, 0),
 	K("socket",            CONF_STR,      socket, 0, 0),
 	{ "vault", "peer_uids", CONF_FUNC, 0, 0, 0, 0, parse_uids },
