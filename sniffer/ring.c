@@ -130,6 +130,12 @@ ring_round_up(uint64_t v, uint64_t a)
 	return (v + a - 1) / a * a;
 }
 
+uint64_t
+ring_created_ns(const struct ring *r)
+{
+	return r->hdr->created_ns;
+}
+
 uint32_t
 ring_slots(const struct ring *r)
 {

@@ -202,6 +202,9 @@ int  ring_attach_why(const char *name, int flags, struct ring **ringp, char *why
 void ring_close(struct ring *);
 
 uint32_t ring_slots(const struct ring *);
+/* The writer's wall clock (ns) when it created the ring: tells a ring from
+ * its successor under the same name, whose slots and gens start over. */
+uint64_t ring_created_ns(const struct ring *);
 
 /* --- writer side (single thread) --- */
 

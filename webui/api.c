@@ -497,7 +497,7 @@ static enum MHD_Result h_mark(struct api_env *e, const struct api_req *rq,
 	}
 	if (!json_is_true(json_object_get(rep.json, "existing")))
 		atomic_fetch_add(&e->marks, 1);      /* calls marked, not clicks */
-	live_mark_note(e->live, slot, gen, rec, s->user, msg->note);
+	live_mark_note(e->live, slot, c, rec, s->user, msg->note);
 	out = json_deep_copy(rep.json);
 	if (out != NULL) {
 		json_object_set_new(out, "call", json_string(handle));

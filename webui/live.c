@@ -17,8 +17,14 @@
 #define LIVE_RETRY_NS      1000000000ULL   /* attach attempts at most once a second */
 #define LIVE_STALE_NS      5000000000ULL   /* writer heartbeat older: try to re-attach */
 
+/* A mark made through this web UI. (slot, gen) alone is not the call: a
+ * sniffer restarted on a new ring starts the gens at 1 again, so the ring
+ * instance and the call's Call-ID and From-tag must match too. */
 struct live_mark {
 	uint32_t slot, gen;
+	uint64_t ring_created;          /* ring_created_ns of the ring the call was in */
+	char     call_id[RING_CALLID_MAX];
+	char     from_tag[RING_TAG_MAX];
 	int64_t  when;                  /* wall clock, seconds */
 	char     rec[48];
 	char     user[64];
@@ -245,30 +251,40 @@ fail:
 	return NULL;
 }
 
-/* Adds who/when/recording from the mark memory to a call's JSON. */
-static void add_mark_memory(struct live *l, json_t *o, uint32_t slot, uint32_t gen)
+/* True when the memory entry m is the call c in slot of the ring created
+ * at ring_created. */
+static bool mark_is_call(const struct live_mark *m, uint32_t slot, const struct ring_call *c,
+                         uint64_t ring_created)
 {
+	return m->used && m->slot == slot && m->gen == c->gen && m->ring_created == ring_created &&
+	       strncmp(m->call_id, c->call_id, sizeof(m->call_id)) == 0 &&
+	       strncmp(m->from_tag, c->from_tag, sizeof(m->from_tag)) == 0;
+}
+
+/* Adds who/when/recording/note from the mark memory to a call's JSON whose
+ * ring mark word shows a mark. The memory never marks a call by itself: the
+ * vault pins before it answers a mark and leaves RING_MK_SEALED after the
+ * seal, so a marked call always carries its mark word; a call without one
+ * is not (or no longer: a failed recording) being recorded. Called with
+ * l->lock held. */
+static void add_mark_memory(struct live *l, json_t *o, uint32_t slot, const struct ring_call *c,
+                            uint64_t ring_created)
+{
+	json_t *mk = json_object_get(o, "mark");
 	uint32_t i;
 
+	if (!json_is_object(mk))
+		return;
 	pthread_mutex_lock(&l->marks_mu);
 	for (i = 0; i < l->marks_max; i++) {
 		const struct live_mark *m = &l->marks[i];
-		json_t *mk;
 
-		if (!m->used || m->slot != slot || m->gen != gen)
+		if (!mark_is_call(m, slot, c, ring_created))
 			continue;
-		mk = json_object_get(o, "mark");
-		if (!json_is_object(mk)) {
-			mk = json_pack("{s:s,s:b}", "state", "recording", "phone_request", 0);
-			json_object_set_new(o, "mark", mk);
-			json_object_set_new(o, "marked", json_true());
-		}
-		if (mk != NULL) {
-			json_object_set_new(mk, "by", json_string(m->user));
-			json_object_set_new(mk, "at", iso_time((uint64_t)m->when * 1000000000ULL));
-			json_object_set_new(mk, "recording", json_string(m->rec));
-			json_object_set_new(mk, "note", json_string(m->note));
-		}
+		json_object_set_new(mk, "by", json_string(m->user));
+		json_object_set_new(mk, "at", iso_time((uint64_t)m->when * 1000000000ULL));
+		json_object_set_new(mk, "recording", json_string(m->rec));
+		json_object_set_new(mk, "note", ring_str(m->note, sizeof(m->note)));
 		break;
 	}
 	pthread_mutex_unlock(&l->marks_mu);
@@ -300,7 +316,7 @@ int live_calls_json(struct live *l, uint32_t role, const char *ext, json_t **out
 			cj = live_call_json(c, slot, ring_mark_get(l->ring, slot), st.last_ts);
 			if (cj == NULL)
 				continue;
-			add_mark_memory(l, cj, slot, c->gen);
+			add_mark_memory(l, cj, slot, c, ring_created_ns(l->ring));
 			json_array_append_new(arr, cj);
 		}
 	} else {
@@ -346,15 +362,27 @@ out:
 	return r;
 }
 
-void live_mark_note(struct live *l, uint32_t slot, uint32_t gen, const char *rec_id,
+void live_mark_note(struct live *l, uint32_t slot, const struct ring_call *c, const char *rec_id,
                     const char *user, const char *note)
 {
 	struct live_mark *m = NULL;
+	struct ring_call *now = NULL;
+	uint64_t created;
 	uint32_t i;
 
+	if ((now = malloc(sizeof(*now))) == NULL)
+		return;
+	pthread_rwlock_rdlock(&l->lock);
+	/* the ring the call is in now: if it was replaced (or the slot reused)
+	 * since c was read, there is nothing to remember */
+	if (l->ring == NULL || slot >= ring_slots(l->ring) || ring_call_read(l->ring, slot, now) != 0 ||
+	    now->gen != c->gen || strncmp(now->call_id, c->call_id, sizeof(now->call_id)) != 0 ||
+	    strncmp(now->from_tag, c->from_tag, sizeof(now->from_tag)) != 0)
+		goto unlock;
+	created = ring_created_ns(l->ring);
 	pthread_mutex_lock(&l->marks_mu);
 	for (i = 0; i < l->marks_max; i++)
-		if (l->marks[i].used && l->marks[i].slot == slot && l->marks[i].gen == gen) {
+		if (mark_is_call(&l->marks[i], slot, now, created)) {
 			m = &l->marks[i];   /* idempotent mark: the first marker stays */
 			goto out;
 		}
@@ -363,13 +391,19 @@ void live_mark_note(struct live *l, uint32_t slot, uint32_t gen, const char *rec
 	memset(m, 0, sizeof(*m));
 	m->used = true;
 	m->slot = slot;
-	m->gen = gen;
+	m->gen = now->gen;
+	m->ring_created = created;
+	memcpy(m->call_id, now->call_id, strnlen(now->call_id, sizeof(m->call_id) - 1));
+	memcpy(m->from_tag, now->from_tag, strnlen(now->from_tag, sizeof(m->from_tag) - 1));
 	m->when = (int64_t)time(NULL);
 	snprintf(m->rec, sizeof(m->rec), "%s", rec_id);
 	snprintf(m->user, sizeof(m->user), "%s", user);
 	snprintf(m->note, sizeof(m->note), "%s", note ? note : "");
 out:
 	pthread_mutex_unlock(&l->marks_mu);
+unlock:
+	pthread_rwlock_unlock(&l->lock);
+	free(now);
 }
 
 void live_merge_marks(json_t *calls_obj, const json_t *marks)
@@ -383,23 +417,26 @@ void live_merge_marks(json_t *calls_obj, const json_t *marks)
 	json_array_foreach(calls, i, c) {
 		json_int_t slot = json_integer_value(json_object_get(c, "slot"));
 		json_int_t gen = json_integer_value(json_object_get(c, "gen"));
+		const json_t *cid = json_object_get(c, "call_id");
+		json_t *mk = json_object_get(c, "mark");
+
+		/* only a call whose mark word shows a mark: the vault's list
+		 * also holds sealed recordings of a ring the sniffer has since
+		 * replaced, whose (slot, gen) a new call may carry */
+		if (!json_is_object(mk))
+			continue;
 
 		json_array_foreach(marks, k, m) {
 			const json_t *ms = json_object_get(m, "slot"), *mg = json_object_get(m, "gen");
 			const json_t *rec = json_object_get(m, "recording");
-			json_t *mk;
+			const json_t *mcid = json_object_get(m, "call_id");
 
 			if (!json_is_integer(ms) || !json_is_integer(mg) || !json_is_string(rec) ||
 			    json_integer_value(ms) != slot || json_integer_value(mg) != gen)
 				continue;
-			mk = json_object_get(c, "mark");
-			if (!json_is_object(mk)) {
-				mk = json_pack("{s:s,s:b}", "state", "recording", "phone_request", 0);
-				if (mk == NULL)
-					break;
-				json_object_set_new(c, "mark", mk);
-			}
-			json_object_set_new(c, "marked", json_true());
+			/* the same Call-ID too, when the vault names it */
+			if (mcid != NULL && !json_equal(mcid, cid))
+				continue;
 			json_object_set(mk, "recording", (json_t *)(uintptr_t)rec);
 			if (json_is_string(json_object_get(m, "marked_by")))
 				json_object_set(mk, "by", json_object_get(m, "marked_by"));

@@ -36,15 +36,19 @@ int  live_calls_json(struct live *, uint32_t role, const char *ext, json_t **out
 int  live_call_get(struct live *, uint32_t slot, uint32_t gen, uint32_t role, const char *ext,
                    struct ring_call *out);
 
-/* Records that user marked (slot, gen) as recording rec_id (oldest entry
- * replaced when full). */
-void live_mark_note(struct live *, uint32_t slot, uint32_t gen, const char *rec_id,
+/* Records that user marked the call c (as read by live_call_get) in slot
+ * as recording rec_id (oldest entry replaced when full). Remembered with the
+ * ring instance (ring_created_ns), gen, Call-ID and From-tag; nothing is
+ * remembered when the slot no longer holds c. */
+void live_mark_note(struct live *, uint32_t slot, const struct ring_call *c, const char *rec_id,
                     const char *user, const char *note);
 
 /* Adds who/when/which recording from the vault's list of live marks
- * (IPC_STATUS "marks": [{"recording","slot","gen","marked_by","marked_at",
- * "how"}]) to the matching calls (same slot and gen) of a live_calls_json
- * object. Entries of the wrong shape are skipped. */
+ * (IPC_STATUS "marks": [{"recording","call_id","slot","gen","marked_by",
+ * "marked_at","how"}]) to the matching calls (same slot, gen and, when the
+ * entry has one, Call-ID) of a live_calls_json object, only to calls whose
+ * ring mark word shows a mark ("mark" is an object): the list never marks a
+ * call by itself. Entries of the wrong shape are skipped. */
 void live_merge_marks(json_t *calls_obj, const json_t *marks);
 
 /* Ring header counters as a JSON object ({"attached":false} without a ring). */

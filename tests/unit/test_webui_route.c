@@ -240,20 +240,24 @@ static void test_call_json(void)
 
 static void test_merge_marks(void)
 {
-	json_t *o = json_pack("{s:[{s:i,s:i,s:o},{s:i,s:i,s:o}]}", "calls",
+	json_t *o = json_pack("{s:[{s:i,s:i,s:o},{s:i,s:i,s:b,s:{s:s}},{s:i,s:i,s:b,s:o}]}", "calls",
 	                      "slot", 1, "gen", 5, "mark", json_null(),
-	                      "slot", 2, "gen", 7, "mark", json_null());
-	json_t *marks = json_pack("[{s:s,s:i,s:i,s:s,s:s,s:s},{s:s,s:i,s:i},{s:i}]",
+	                      "slot", 2, "gen", 7, "marked", 1, "mark", "state", "recording",
+	                      "slot", 3, "gen", 1, "marked", 0, "mark", json_null());
+	json_t *marks = json_pack("[{s:s,s:i,s:i,s:s,s:s,s:s},{s:s,s:i,s:i},{s:i},"
+	                          "{s:s,s:i,s:i,s:s}]",
 	                          "recording", "R9", "slot", 2, "gen", 7, "marked_by", "bob",
 	                          "marked_at", "2026-12-03T00:00:00Z", "how", "phone",
 	                          "recording", "R8", "slot", 1, "gen", 4,
-	                          "slot", 1);
-	json_t *c0, *c1;
+	                          "slot", 1,
+	                          "recording", "R7", "slot", 3, "gen", 1, "marked_by", "sup");
+	json_t *c0, *c1, *c2;
 
-	TEST_START("vault marks merge into the matching call only");
+	TEST_START("vault marks merge into the matching marked call only");
 	live_merge_marks(o, marks);
 	c0 = json_array_get(json_object_get(o, "calls"), 0);
 	c1 = json_array_get(json_object_get(o, "calls"), 1);
+	c2 = json_array_get(json_object_get(o, "calls"), 2);
 	ASSERT_TRUE(json_is_null(json_object_get(c0, "mark")));
 	ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(c1, "mark"), "by")), "bob");
 	ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(c1, "mark"), "recording")),
@@ -261,6 +265,9 @@ static void test_merge_marks(void)
 	ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(c1, "mark"), "how")),
 	              "phone");
 	ASSERT_TRUE(json_is_true(json_object_get(c1, "marked")));
+	/* no mark word: an entry for its (slot, gen) (another ring's) marks nothing */
+	ASSERT_TRUE(json_is_null(json_object_get(c2, "mark")));
+	ASSERT_TRUE(json_is_false(json_object_get(c2, "marked")));
 	live_merge_marks(o, NULL);   /* no list: nothing happens */
 	TEST_DONE();
 	json_decref(o);

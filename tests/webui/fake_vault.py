@@ -4,9 +4,12 @@ protocol of common/ipc.h, for the web UI's own tests (tests/webui/run.sh).
 It is NOT the vault: no crypto, no storage; users and recordings live in
 memory. Users: alice (agent, ext 1001), sam (supervisor), ivy
 (investigator), root (admin); the password of each is "pw-<name>".
-Usage: fake_vault.py SOCKET_PATH
+Like the vault, a new mark pins the call in the ring's mark words
+(<ring>.marks, one u64 gen << 32 | flags per slot) when RING is given,
+before it answers: the web UI shows a call as marked only from them.
+Usage: fake_vault.py SOCKET_PATH [RING]
 """
-import json, os, secrets, socket, struct, sys, threading, math
+import json, mmap, os, secrets, socket, struct, sys, threading, math
 
 IPC_LOGIN, IPC_SESSION, IPC_LOGOUT, IPC_MARK, IPC_STOP, IPC_REC_LIST, IPC_REC_GET, \
     IPC_REC_EXPORT, IPC_AUDIT_LIST, IPC_USER_ADD, IPC_USER_LIST, IPC_STATUS, IPC_USER_APPROVE, \
@@ -31,6 +34,27 @@ marks = {}          # (slot, gen) -> id
 audit = []
 exports = [0]
 status_requests = [0]   # IPC_STATUS requests answered (the live poll asks only when needed)
+
+
+RING_MK_PIN = 0x02
+
+
+def pin(slot, gen):
+    """Sets RING_MK_PIN in the mark word of (slot, gen), as the vault does."""
+    if len(sys.argv) < 3:
+        return
+    try:
+        fd = os.open("/dev/shm" + sys.argv[2] + ".marks", os.O_RDWR)
+    except OSError:
+        return
+    try:
+        with mmap.mmap(fd, 0) as m:
+            if (slot + 1) * 8 <= len(m):
+                word = struct.unpack_from("<Q", m, slot * 8)[0]
+                flags = word & 0xffffffff if word >> 32 == gen else 0
+                struct.pack_into("<Q", m, slot * 8, gen << 32 | flags | RING_MK_PIN)
+    finally:
+        os.close(fd)
 
 
 def cstr(b):
@@ -113,6 +137,7 @@ def handle(conn, typ, rid, p):
             if key in marks:
                 return ok(conn, rid, {"recording": marks[key], "state": "recording", "existing": True})
             rid_s = "R%06d" % (len(recordings) + 1)
+            pin(slot, gen)
             marks[key] = rid_s
             recordings[rid_s] = {"id": rid_s, "call_id": call_id, "caller": "1001", "callee": "2002",
                                  "agent": "1001", "start": "2026-12-03T16:59:00Z", "duration": 3,
@@ -197,7 +222,8 @@ def handle(conn, typ, rid, p):
                                             for u, (r, e) in sorted(users.items())]})
         if typ == IPC_STATUS:
             status_requests[0] += 1
-            live = [{"recording": r, "slot": k[0], "gen": k[1], "marked_by": recordings[r]["marked_by"],
+            live = [{"recording": r, "call_id": recordings[r]["call_id"], "slot": k[0], "gen": k[1],
+                     "marked_by": recordings[r]["marked_by"],
                      "marked_at": "2026-12-03T17:00:00Z", "how": "web"} for k, r in marks.items()]
             return ok(conn, rid, {"vault": {"state": "up", "recordings": len(recordings),
                                             "sessions": len(sessions),

@@ -28,7 +28,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-python3 tests/webui/fake_vault.py "$tmp/vault.sock" >"$tmp/vault.log" 2>&1 &
+python3 tests/webui/fake_vault.py "$tmp/vault.sock" "$ring" >"$tmp/vault.log" 2>&1 &
 pids+=($!)
 "$B/threatrec-sniffer" -r "$pcap" --pace 1.0 --loop --ring "$ring" >"$tmp/sniffer.log" 2>&1 &
 pids+=($!)
@@ -178,7 +178,7 @@ if command -v openssl >/dev/null 2>&1 &&
 	"$B/threatrec-webui" -s port="$tport" -s vault_socket="$tmp/vault.sock" -s ring="$ring" \
 		-s tls_cert="$tmp/cert.pem" -s tls_key="$tmp/key.pem" >"$tmp/webui-tls.log" 2>&1 &
 	pids+=($!)
-	python3 tests/webui/fake_vault.py "$tmp/vault.sock" >>"$tmp/vault.log" 2>&1 &
+	python3 tests/webui/fake_vault.py "$tmp/vault.sock" "$ring" >>"$tmp/vault.log" 2>&1 &
 	pids+=($!)
 	got=$(python3 - "$tport" <<'PY'
 import http.client, json, ssl, sys, time
