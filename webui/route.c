@@ -9,6 +9,7 @@
 #define C   ROUTE_F_CSRF
 #define B   ROUTE_F_BODY
 #define A   ROUTE_F_API
+#define H   ROUTE_F_NOHEAD
 
 /* Investigators do not mark live calls: marking is the call handlers' act
  * (agents, supervisors); investigators work on what was marked. Admins
@@ -28,11 +29,11 @@ static const struct route route_tab[] = {
 	{ "GET",  "/api/recordings/{}",             ROUTE_REC,
 	  ROUTE_R_INVESTIGATOR, A | S },
 	{ "GET",  "/api/recordings/{}/audio.wav",   ROUTE_REC_WAV,
-	  ROUTE_R_INVESTIGATOR, A | S },
+	  ROUTE_R_INVESTIGATOR, A | S | H },
 	{ "GET",  "/api/recordings/{}/call.pcap",   ROUTE_REC_PCAP,
-	  ROUTE_R_INVESTIGATOR, A | S },
+	  ROUTE_R_INVESTIGATOR, A | S | H },
 	{ "GET",  "/api/recordings/{}/evidence",    ROUTE_REC_EVIDENCE,
-	  ROUTE_R_INVESTIGATOR, A | S },
+	  ROUTE_R_INVESTIGATOR, A | S | H },
 	{ "POST", "/api/recordings/{}/stop",        ROUTE_REC_STOP,
 	  ROUTE_R_AGENT | ROUTE_R_SUPERVISOR, A | S | C },
 	{ "GET",  "/api/audit",                     ROUTE_AUDIT,
@@ -51,6 +52,7 @@ static const struct route route_tab[] = {
 #undef C
 #undef B
 #undef A
+#undef H
 
 /* Compares path against pattern; "{}" takes one non-empty segment. */
 static bool pattern_match(const char *pat, const char *path, char *param, size_t paramsz)
@@ -99,6 +101,11 @@ int route_find(const char *method, const char *path, struct route_match *m)
 			m->status = 405;
 			m->allow = rt->method;
 			continue;   /* another entry may have the same path */
+		}
+		if ((rt->flags & ROUTE_F_NOHEAD) && strcmp(method, "HEAD") == 0) {
+			m->status = 405;
+			m->allow = "GET";
+			goto out;
 		}
 		m->route = rt;
 		m->status = 0;

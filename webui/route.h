@@ -49,6 +49,8 @@ enum route_id {
 #define ROUTE_F_CSRF     0x02u   /* needs X-CSRF-Token equal to the session's */
 #define ROUTE_F_BODY     0x04u   /* takes a JSON body */
 #define ROUTE_F_API      0x08u   /* JSON errors, Cache-Control: no-store */
+#define ROUTE_F_NOHEAD   0x10u   /* GET only, HEAD is 405: the answer is an export the
+                                  * vault audits, which a HEAD would cost without a byte sent */
 
 struct route {
 	const char   *method;    /* "GET" or "POST" */
@@ -65,7 +67,8 @@ struct route_match {
 	const char *allow;                  /* for 405: the method that would work */
 };
 
-/* Matches method and path (no query string). HEAD matches GET routes.
+/* Matches method and path (no query string). HEAD matches GET routes
+ * but those with ROUTE_F_NOHEAD (405, allow "GET").
  * Fills *m; returns 0 on a match, else the HTTP status (404/405). */
 int  route_find(const char *method, const char *path, struct route_match *m);
 /* True if role (enum ipc_role) may use the route. */

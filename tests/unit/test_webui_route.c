@@ -28,6 +28,16 @@ static void test_find(void)
 	ASSERT_INT_EQ(m.route->id, ROUTE_METRICS);
 	TEST_DONE();
 
+	TEST_START("route: HEAD on the export routes is 405 (Allow: GET), not an audited export");
+	ASSERT_INT_EQ(route_find("HEAD", "/api/recordings/R1/audio.wav", &m), 405);
+	ASSERT_STR_EQ(m.allow, "GET");
+	ASSERT_TRUE(m.route == NULL);
+	ASSERT_INT_EQ(route_find("HEAD", "/api/recordings/R1/call.pcap", &m), 405);
+	ASSERT_INT_EQ(route_find("HEAD", "/api/recordings/R1/evidence", &m), 405);
+	ASSERT_INT_EQ(route_find("HEAD", "/api/recordings/R1", &m), 0);
+	ASSERT_INT_EQ(m.route->id, ROUTE_REC);
+	TEST_DONE();
+
 	TEST_START("route: a {} segment");
 	ASSERT_INT_EQ(route_find("POST", "/api/calls/3-17/mark", &m), 0);
 	ASSERT_INT_EQ(m.route->id, ROUTE_MARK);

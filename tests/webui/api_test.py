@@ -329,6 +329,22 @@ for rng in ("bytes=0-", "bytes=1000-", "bytes=-100"):
 check("one playback (several Range requests) is one export", exports() == n0 + 1, exports() - n0)
 req("GET", "/api/recordings/%s/audio.wav?download=1" % rec, cookie=ivy2)
 check("a download is always its own export", exports() == n0 + 2, exports() - n0)
+# HEAD on an export route would cost an export and a download row in the
+# audit log without sending a byte: 405 with Allow: GET, the vault is not asked
+def vault_rows():
+    return (req("GET", "/api/audit?limit=1", cookie=root0).json()["audit"] or [{}])[0].get("id", 0)
+
+
+n0, a0 = exports(), vault_rows()
+for what in ("audio.wav", "audio.wav?download=1", "call.pcap", "evidence"):
+    r = req("HEAD", "/api/recordings/%s/%s" % (rec, what), cookie=ivy)
+    check("HEAD %s is 405 with Allow: GET" % what, r.status == 405 and r.headers.get("allow") == "GET"
+          and r.body == b"", (r.status, r.headers.get("allow")))
+a1 = vault_rows()    # its own two requests (session, audit list) only
+check("... the vault was not asked (no audit row), no export", a1 == a0 + 2 and exports() == n0,
+      (a1 - a0, exports() - n0))
+r = req("HEAD", "/api/recordings/%s" % rec, cookie=ivy)
+check("HEAD on the recording detail is still answered (200)", r.status == 200 and r.body == b"", r.status)
 r = req("GET", "/api/recordings/%s/call.pcap" % rec, cookie=ivy)
 check("pcap download", r.status == 200 and r.body[:4] == b"\xd4\xc3\xb2\xa1" and
       "attachment" in r.headers.get("content-disposition", ""), r.status)
