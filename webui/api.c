@@ -958,6 +958,13 @@ enum MHD_Result api_dispatch(struct api_env *e, const struct api_req *rq)
 		ret = err(e, rq, 400, "control character (or %00) in the URL");
 		goto out;
 	}
+	/* text that is not UTF-8 would reach the vault as a search term or a
+	 * name its JSON (and so its audit row) cannot hold */
+	if (rq->bad_utf8) {
+		ret = err(e, rq, 400, "the URL is not valid UTF-8 once %-decoded (a query value, "
+		          "parameter name or path segment): send text as UTF-8");
+		goto out;
+	}
 	if (route_find(rq->method, rq->path, &m) != 0) {
 		if (m.status == 405) {
 			struct resp_opts o = { .tls = e->tls, .allow = m.allow };

@@ -38,6 +38,7 @@ struct api_req {
 	size_t      body_len;
 	bool        body_too_big;       /* over REQ_BODY_MAX: 413 */
 	bool        bad_uri;            /* control byte (also %00) in the URI: 400 */
+	bool        bad_utf8;           /* path or query not UTF-8 once %-decoded: 400 */
 	char        remote[48];         /* client address text for the vault's audit */
 };
 

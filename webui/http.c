@@ -50,6 +50,7 @@ struct http_req {
 	bool    too_big;
 	bool    started;    /* the first on_request call has been seen */
 	bool    bad_uri;    /* NUL or another control byte in the URI: 400 */
+	bool    bad_utf8;   /* the URI decodes to bytes that are not UTF-8: 400 */
 	bool    answered;   /* a response is queued: ignore further calls */
 };
 
@@ -98,8 +99,10 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 		}
 		goto out;
 	}
-	if ((hr = calloc(1, sizeof(*hr))) != NULL)
+	if ((hr = calloc(1, sizeof(*hr))) != NULL) {
 		hr->bad_uri = uri_has_ctl(uri, len);
+		hr->bad_utf8 = !req_uri_utf8_ok(uri, len);
+	}
 out:
 	return hr;
 }
@@ -165,7 +168,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			hr->too_big = true;
 		/* a refused request is answered now, without reading its body
 		 * (api_dispatch adds "Connection: close") */
-		if (!hr->too_big && !hr->bad_uri)
+		if (!hr->too_big && !hr->bad_uri && !hr->bad_utf8)
 			return MHD_YES;
 	}
 	if (hr->answered) {
@@ -196,6 +199,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	rq.body_len = hr->len;
 	rq.body_too_big = hr->too_big;
 	rq.bad_uri = hr->bad_uri;
+	rq.bad_utf8 = hr->bad_utf8;
 	remote_text(c, rq.remote, sizeof(rq.remote));
 	hr->answered = true;
 	return api_dispatch(h->env, &rq);

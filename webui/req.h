@@ -69,5 +69,15 @@ int req_uint_parse(const char *s, uint32_t max, uint32_t *vp);
 /* Copies a query text value (NULL gives ""), rejecting control characters;
  * TR_ERR_LIMIT when it does not fit in outsz. */
 int req_text_copy(const char *s, char *out, size_t outsz);
+/* True when the n bytes of s are valid UTF-8 (no overlong forms, no
+ * surrogates, nothing above U+10FFFF: what jansson and so the vault's
+ * audit rows accept). */
+bool req_utf8_ok(const char *s, size_t n);
+/* True when the raw request target u (len bytes, before libmicrohttpd
+ * splits and unescapes it) decodes to valid UTF-8: %XX escapes and raw
+ * bytes alike, path and every query name and value (the delimiters are
+ * ASCII, so checking the whole decoded target checks each part). A '%'
+ * not followed by two hex digits is taken as it is. */
+bool req_uri_utf8_ok(const char *u, size_t len);
 
 #endif

@@ -94,6 +94,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (req_text_copy(s, out, sizeof(out)) == 0 && strlen(out) >= sizeof(out))
 			abort();
 		(void)req_is_rec_id(s);
+		(void)req_utf8_ok(s, strlen(s));
+		(void)req_uri_utf8_ok(s, strlen(s));
 		break;
 	}
 	free(s);

@@ -234,6 +234,11 @@ static void test_handle_and_ids(void)
 	TEST_DONE();
 }
 
+static bool uri_ok(const char *u)
+{
+	return req_uri_utf8_ok(u, strlen(u));
+}
+
 static void test_time_uint_text(void)
 {
 	int64_t t = 0;
@@ -280,6 +285,26 @@ static void test_time_uint_text(void)
 	ASSERT_STR_EQ(out, "");
 	ASSERT_INT_EQ(req_text_copy("12345678", out, sizeof(out)), TR_ERR_LIMIT);
 	ASSERT_INT_EQ(req_text_copy("a\nb", out, sizeof(out)), TR_ERR_INVAL);
+	TEST_DONE();
+
+	TEST_START("UTF-8: text and request targets");
+	ASSERT_TRUE(req_utf8_ok("", 0));
+	ASSERT_TRUE(req_utf8_ok("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\x9e", 14));
+	ASSERT_TRUE(!req_utf8_ok("\xc3", 1));                 /* cut short */
+	ASSERT_TRUE(!req_utf8_ok("\xc3(", 2));
+	ASSERT_TRUE(!req_utf8_ok("\xa9", 1));                 /* lone continuation */
+	ASSERT_TRUE(!req_utf8_ok("\xc0\xaf", 2));             /* overlong '/' */
+	ASSERT_TRUE(!req_utf8_ok("\xe0\x80\xaf", 3));
+	ASSERT_TRUE(!req_utf8_ok("\xed\xa0\x80", 3));         /* surrogate */
+	ASSERT_TRUE(!req_utf8_ok("\xf4\x90\x80\x80", 4));     /* above U+10FFFF */
+	ASSERT_TRUE(!req_utf8_ok("\xff", 1));
+	ASSERT_TRUE(uri_ok("/api/recordings?q=caf%C3%A9&x=%e2%82%ac"));
+	ASSERT_TRUE(uri_ok("/api/recordings?q=100%&x=%zz%4"));   /* not escapes */
+	ASSERT_TRUE(!uri_ok("/api/recordings?q=%C3"));
+	ASSERT_TRUE(!uri_ok("/api/recordings?q=%C3&x=%A9"));     /* split by & */
+	ASSERT_TRUE(!uri_ok("/api/recordings?%ff=1"));           /* a name too */
+	ASSERT_TRUE(!uri_ok("/api/users/a%C3/approve"));         /* the path */
+	ASSERT_TRUE(!uri_ok("/api/recordings?q=\xc3"));          /* raw byte */
 	TEST_DONE();
 }
 

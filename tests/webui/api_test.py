@@ -264,6 +264,11 @@ r = req("POST", "/api/calls/%s/mark" % cid, {}, cookie=ivy, headers={"X-CSRF-Tok
 check("investigator may not mark", r.status == 403, r.status)
 
 # --- recordings
+def vault_rows():
+    """Requests the fake vault has answered (its audit list holds one row each)."""
+    return (req("GET", "/api/audit?limit=1", cookie=root0).json()["audit"] or [{}])[0].get("id", 0)
+
+
 r = req("GET", "/api/recordings", cookie=alice)
 check("agent may not list recordings", r.status == 403, r.status)
 r = req("GET", "/api/recordings/%s/audio.wav" % rec, cookie=alice)
@@ -275,6 +280,19 @@ r = req("GET", "/api/recordings?from=yesterday", cookie=ivy)
 check("bad date is 400", r.status == 400, r.status)
 r = req("GET", "/api/recordings?limit=100000", cookie=ivy)
 check("bad limit is 400", r.status == 400, r.status)
+# text that is not UTF-8 never reaches the vault (its audit row could not hold it)
+a0 = vault_rows()
+for path, method in (("/api/recordings?q=%C3", "GET"), ("/api/recordings?caller=%ff", "GET"),
+                     ("/api/recordings?q=%ED%A0%80", "GET"), ("/api/recordings?%C3=1", "GET"),
+                     ("/api/audit?action=%C3", "GET"), ("/api/recordings/R%C3/audio.wav", "GET"),
+                     ("/api/users/a%C3/disable", "POST")):
+    r = req(method, path, cookie=ivy, headers={"X-CSRF-Token": ivy_csrf})
+    check("%s %s is 400 'not valid UTF-8'" % (method, path), r.status == 400 and
+          "not valid UTF-8" in (r.json() or {}).get("error", ""), (r.status, r.body[:100]))
+a1 = vault_rows()
+check("... none of them reached the vault", a1 == a0 + 2, a1 - a0)
+r = req("GET", "/api/recordings?q=caf%C3%A9", cookie=ivy)
+check("a UTF-8 search term is passed on (200)", r.status == 200, (r.status, r.body[:100]))
 r = req("GET", "/api/recordings/%s" % rec, cookie=ivy)
 check("recording detail", r.status == 200 and r.json().get("id") == rec, r.status)
 r = req("GET", "/api/recordings/bad!id", cookie=ivy)
@@ -331,10 +349,6 @@ req("GET", "/api/recordings/%s/audio.wav?download=1" % rec, cookie=ivy2)
 check("a download is always its own export", exports() == n0 + 2, exports() - n0)
 # HEAD on an export route would cost an export and a download row in the
 # audit log without sending a byte: 405 with Allow: GET, the vault is not asked
-def vault_rows():
-    return (req("GET", "/api/audit?limit=1", cookie=root0).json()["audit"] or [{}])[0].get("id", 0)
-
-
 n0, a0 = exports(), vault_rows()
 for what in ("audio.wav", "audio.wav?download=1", "call.pcap", "evidence"):
     r = req("HEAD", "/api/recordings/%s/%s" % (rec, what), cookie=ivy)
