@@ -107,6 +107,35 @@ out:
 	return r;
 }
 
+/* A limit of k as a config file spells it: 1s, 100ms, 1h for a duration,
+ * 1M for a size, the plain number otherwise. */
+static void
+conf_fmt_limit(const struct conf_key *k, uint64_t v, char *buf, size_t n)
+{
+	static const struct { uint64_t mul; const char *unit; } dur[] = {
+		{ 3600000000000ULL, "h" }, { 60000000000ULL, "m" }, { 1000000000ULL, "s" },
+		{ 1000000ULL, "ms" }, { 1, "ns" } };
+	static const struct { uint64_t mul; const char *unit; } sz[] = {
+		{ 1ULL << 30, "G" }, { 1ULL << 20, "M" }, { 1ULL << 10, "K" }, { 1, "" } };
+	size_t i;
+
+	if (k->type == CONF_DURATION) {
+		for (i = 0; i < sizeof dur / sizeof dur[0]; i++)
+			if (v % dur[i].mul == 0 && (v != 0 || dur[i].mul == 1000000000ULL)) {
+				snprintf(buf, n, "%" PRIu64 "%s", v / dur[i].mul, dur[i].unit);
+				return;
+			}
+	}
+	if (k->type == CONF_SIZE) {
+		for (i = 0; i < sizeof sz / sizeof sz[0]; i++)
+			if (v != 0 && v % sz[i].mul == 0) {
+				snprintf(buf, n, "%" PRIu64 "%s", v / sz[i].mul, sz[i].unit);
+				return;
+			}
+	}
+	snprintf(buf, n, "%" PRIu64, v);
+}
+
 static int
 conf_apply(const struct conf_key *k, void *dst, const char *val, char *err, size_t errlen)
 {
@@ -188,8 +217,15 @@ conf_apply(const struct conf_key *k, void *dst, const char *val, char *err, size
 		break;
 	}
 	if (v < k->min || (k->max != 0 && v > k->max)) {
-		snprintf(err, errlen, "%s = %s is out of range [%" PRIu64 ", %" PRIu64 "]",
-		    k->key, val, k->min, k->max);
+		char lo[32], hi[32];
+
+		/* in the units the file uses (durations are nanoseconds inside) */
+		conf_fmt_limit(k, k->min, lo, sizeof lo);
+		conf_fmt_limit(k, k->max, hi, sizeof hi);
+		if (k->max == 0)
+			snprintf(err, errlen, "%s = %s is too small: at least %s", k->key, val, lo);
+		else
+			snprintf(err, errlen, "%s = %s is out of range %s..%s", k->key, val, lo, hi);
 		goto out;
 	}
 	if (k->type == CONF_U32) {

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "err.h"
 #include "log.h"
@@ -107,18 +108,26 @@ out:
 	return hr;
 }
 
-static char *read_pem(const char *path)
+/* Reads a PEM file; NULL with the reason in why (errno text, empty, too
+ * large). */
+static char *read_pem(const char *path, char *why, size_t whylen)
 {
 	FILE *f = fopen(path, "re");
 	char *buf = NULL;
 	size_t n;
 
-	if (f == NULL)
+	if (f == NULL) {
+		snprintf(why, whylen, "%s", strerror(errno));
 		goto out;
-	if ((buf = calloc(1, HTTP_PEM_MAX + 1)) == NULL)
+	}
+	if ((buf = calloc(1, HTTP_PEM_MAX + 1)) == NULL) {
+		snprintf(why, whylen, "out of memory");
 		goto out;
+	}
 	n = fread(buf, 1, HTTP_PEM_MAX + 1, f);
 	if (n == 0 || n > HTTP_PEM_MAX || ferror(f)) {
+		snprintf(why, whylen, "%s", ferror(f) ? strerror(errno) : n == 0 ? "empty file" :
+		         "larger than 64 KiB, not a PEM file");
 		free(buf);
 		buf = NULL;
 	}
@@ -126,6 +135,23 @@ out:
 	if (f != NULL)
 		fclose(f);
 	return buf;
+}
+
+/* Why the listening socket could not be had (libmicrohttpd does not say):
+ * binds a socket of our own the way it would, for the errno. */
+static const char *listen_why(const struct sockaddr *sa, socklen_t salen)
+{
+	int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1, e = 0;
+
+	if (fd < 0)
+		return strerror(errno);
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (sa->sa_family == AF_INET6)
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, sa, salen) != 0 || listen(fd, 1) != 0)
+		e = errno;
+	close(fd);
+	return e != 0 ? strerror(e) : "libmicrohttpd could not start (see its message above)";
 }
 
 static void remote_text(struct MHD_Connection *c, char *out, size_t outsz)
@@ -240,6 +266,7 @@ int http_start(const struct wconf *conf, struct api_env *env, struct http **hp)
 	struct sockaddr_in sin;
 	struct sockaddr_in6 sin6;
 	struct sockaddr *sa;
+	char why[128];
 	/* epoll: idle (slow) connections cost a pool, not a poll() slot scan */
 	unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
 	int r = TR_ERR_CONFIG;
@@ -270,9 +297,12 @@ int http_start(const struct wconf *conf, struct api_env *env, struct http **hp)
 			log_err_f("libmicrohttpd was built without TLS");
 			goto out;
 		}
-		if ((h->cert = read_pem(conf->tls_cert)) == NULL ||
-		    (h->key = read_pem(conf->tls_key)) == NULL) {
-			log_err_f("cannot read tls_cert %s or tls_key %s", conf->tls_cert, conf->tls_key);
+		if ((h->cert = read_pem(conf->tls_cert, why, sizeof(why))) == NULL) {
+			log_err_f("cannot read tls_cert %s: %s", conf->tls_cert, why);
+			goto out;
+		}
+		if ((h->key = read_pem(conf->tls_key, why, sizeof(why))) == NULL) {
+			log_err_f("cannot read tls_key %s: %s", conf->tls_key, why);
 			goto out;
 		}
 		flags |= MHD_USE_TLS;
@@ -293,7 +323,8 @@ int http_start(const struct wconf *conf, struct api_env *env, struct http **hp)
 		MHD_OPTION_HTTPS_MEM_KEY, h->key,
 		MHD_OPTION_END);
 	if (h->d == NULL) {
-		log_err_f("cannot listen on %s port %u", conf->listen, conf->port);
+		log_err_f("cannot listen on %s port %u: %s", conf->listen, conf->port,
+		          listen_why(sa, sa->sa_family == AF_INET6 ? sizeof(sin6) : sizeof(sin)));
 		r = TR_ERR_SYS;
 		goto out;
 	}

@@ -71,6 +71,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < nsets; i++)
 		if (wconf_set(&conf, sets[i], errbuf, sizeof(errbuf)) != 0)
 			fatal_f("-s: %s", errbuf);
+	if (nsets > 0 && wconf_check(&conf, errbuf, sizeof(errbuf)) != 0)
+		fatal_f("-s: %s", errbuf);
 	free(sets);
 	log_init("threatrec-webui", verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO, conf.use_syslog);
 	if (sodium_init() < 0)

@@ -77,12 +77,26 @@ int wconf_load(struct wconf *c, const char *path, char *err, size_t errlen)
 	if (path != NULL)
 		r = conf_load(path, wconf_keys, sizeof(wconf_keys) / sizeof(wconf_keys[0]), c,
 		              err, errlen);
-	if (r == 0 && (c->tls_cert[0] != '\0') != (c->tls_key[0] != '\0')) {
-		snprintf(err, errlen, "%s: [webui] tls_cert and tls_key must be set together",
-		         path ? path : "config");
+	if (r == 0 && path != NULL && wconf_check(c, err, errlen) != 0) {
+		/* the message names the file */
+		char msg[256];
+
+		snprintf(msg, sizeof(msg), "%s", err);
+		snprintf(err, errlen, "%s: %s", path, msg);
 		r = TR_ERR_CONFIG;
 	}
 	return r;
+}
+
+int wconf_check(const struct wconf *c, char *err, size_t errlen)
+{
+	if ((c->tls_cert[0] != '\0') != (c->tls_key[0] != '\0')) {
+		snprintf(err, errlen, "[webui] tls_%s is set but tls_%s is not: HTTPS needs both, the "
+		         "certificate (tls_cert) and its private key (tls_key)",
+		         c->tls_cert[0] ? "cert" : "key", c->tls_cert[0] ? "key" : "cert");
+		return TR_ERR_CONFIG;
+	}
+	return 0;
 }
 
 int wconf_set(struct wconf *c, const char *kv, char *err, size_t errlen)
@@ -95,6 +109,12 @@ int wconf_set(struct wconf *c, const char *kv, char *err, size_t errlen)
 	 * "key=value" means the same */
 	if (eq != NULL && strncmp(kv, "webui.", 6) == 0 && kv + 6 < eq)
 		kv += 6;
+	else if (eq != NULL && memchr(kv, '.', (size_t)(eq - kv)) != NULL) {
+		/* another section's setting (ring.size, vault.grace): not ours */
+		snprintf(err, errlen, "\"%.*s\" is not a web UI setting: threatrec-webui takes only "
+		         "[webui] keys (-s webui.key=value)", (int)(eq - kv), kv);
+		goto out;
+	}
 	if (eq == NULL || (size_t)(eq - kv) + sizeof("webui.") > sizeof(name) ||
 	    strlen(eq + 1) >= sizeof(value)) {
 		snprintf(err, errlen, "bad override \"%s\" (want key=value)", kv);

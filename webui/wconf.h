@@ -29,7 +29,12 @@ struct wconf {
  * "path:line: ..." message in err. */
 int wconf_load(struct wconf *c, const char *path, char *err, size_t errlen);
 /* Applies one "webui.key=value" (or bare "key=value") override of the
- * [webui] section (command line). */
+ * [webui] section (command line); "section.key=value" of another section
+ * is refused as not a web UI setting. */
 int wconf_set(struct wconf *c, const char *kv, char *err, size_t errlen);
+/* Checks the settings that go together (tls_cert with tls_key), once the
+ * file and every override are in (wconf_load checks the file alone too).
+ * 0 or TR_ERR_CONFIG with the message in err. */
+int wconf_check(const struct wconf *c, char *err, size_t errlen);
 
 #endif

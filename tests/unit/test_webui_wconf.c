@@ -78,5 +78,27 @@ int main(void)
 	ASSERT_INT_EQ(wconf_set(&c, "webui.listen=::ffff:127.0.0.1", err, sizeof(err)), 0);
 	ASSERT_STR_EQ(c.listen, "::ffff:127.0.0.1");
 	TEST_DONE();
+
+	TEST_START("wconf: messages say what is wrong in the file's units and names");
+	ASSERT_INT_EQ(wconf_set(&c, "webui.timeout=0s", err, sizeof(err)), TR_ERR_CONFIG);
+	ASSERT_STR_EQ(err, "timeout = 0s is out of range 1s..1h");
+	ASSERT_INT_EQ(wconf_set(&c, "webui.timeout=61m", err, sizeof(err)), TR_ERR_CONFIG);
+	ASSERT_STR_EQ(err, "timeout = 61m is out of range 1s..1h");
+	ASSERT_INT_EQ(wconf_set(&c, "webui.timeout=1h", err, sizeof(err)), 0);
+	ASSERT_INT_EQ(wconf_set(&c, "ring.size=1", err, sizeof(err)), TR_ERR_CONFIG);
+	ASSERT_TRUE(strstr(err, "\"ring.size\" is not a web UI setting") != NULL);
+	ASSERT_INT_EQ(wconf_set(&c, "webui.nope=1", err, sizeof(err)), TR_ERR_CONFIG);
+	ASSERT_STR_EQ(err, "unknown setting \"webui.nope\"");
+	TEST_DONE();
+
+	TEST_START("wconf_check: tls_cert without tls_key (also from -s) names both");
+	ASSERT_INT_EQ(wconf_load(&c, NULL, err, sizeof(err)), 0);
+	ASSERT_INT_EQ(wconf_check(&c, err, sizeof(err)), 0);
+	ASSERT_INT_EQ(wconf_set(&c, "webui.tls_cert=/etc/passwd", err, sizeof(err)), 0);
+	ASSERT_INT_EQ(wconf_check(&c, err, sizeof(err)), TR_ERR_CONFIG);
+	ASSERT_TRUE(strstr(err, "tls_cert is set but tls_key is not: HTTPS needs both") != NULL);
+	ASSERT_INT_EQ(wconf_set(&c, "webui.tls_key=/etc/passwd", err, sizeof(err)), 0);
+	ASSERT_INT_EQ(wconf_check(&c, err, sizeof(err)), 0);
+	TEST_DONE();
 	return TEST_EXIT();
 }

@@ -226,6 +226,23 @@ if [ "$rc" != 0 ] && [ "$rc2" != 0 ] &&
 else
 	echo "FAIL bad listen: rc $rc/$rc2"; f=$((f + 1)); cat "$tmp/bad-listen.out"
 fi
+# command-line messages say what is wrong: limits in the file's units, another
+# section's key, the TLS pair, and why a port cannot be had
+"$B/threatrec-webui" -s webui.timeout=0s >"$tmp/msg.out" 2>&1
+"$B/threatrec-webui" -s ring.size=1 >>"$tmp/msg.out" 2>&1
+"$B/threatrec-webui" -s webui.tls_cert=/etc/passwd >>"$tmp/msg.out" 2>&1
+# the main web UI holds $port: a second one on it cannot listen
+"$B/threatrec-webui" -s port="$port" -s vault_socket="$tmp/none.sock" -s ring=/trwebui-none-$$ \
+	>>"$tmp/msg.out" 2>&1
+if grep -q -- "-s: timeout = 0s is out of range 1s..1h" "$tmp/msg.out" &&
+   grep -q -- '-s: "ring.size" is not a web UI setting' "$tmp/msg.out" &&
+   grep -q -- "-s: \[webui\] tls_cert is set but tls_key is not: HTTPS needs both" "$tmp/msg.out" &&
+   grep -q "cannot listen on 127.0.0.1 port $port: Address already in use" "$tmp/msg.out"; then
+	echo "ok   -s messages: timeout range 1s..1h, ring.size not a web UI setting, tls pair, port in use"
+	p=$((p + 1))
+else
+	echo "FAIL -s messages:"; f=$((f + 1)); cat "$tmp/msg.out"
+fi
 # the audit actions the web UI accepts (webui/req.c) are exactly those the
 # vault writes (the action argument of every audit_append call in vault/*.c
 # and of audited_commit in vault/server.c: a literal, a ?: of literals, or a
