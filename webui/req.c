@@ -3,10 +3,12 @@
  * ASCII-only classification: no <ctype.h>, no locale.
  */
 #include "req.h"
+#include "utf8.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <microhttpd.h>
 
 #include "err.h"
 
@@ -486,77 +488,32 @@ out:
 
 bool req_utf8_ok(const char *s, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, k, need;
-	uint32_t cp, min;
+	size_t i = 0, k;
 
 	while (i < n) {
-		unsigned char c = p[i];
-
-		if (c < 0x80) {
-			i++;
+		if (s[i] == '\0') {
+			i++;               /* a NUL is judged with the control bytes */
 			continue;
 		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			need = 1;
-			cp = c & 0x1fu;
-			min = 0x80;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			need = 2;
-			cp = c & 0x0fu;
-			min = 0x800;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			need = 3;
-			cp = c & 0x07u;
-			min = 0x10000;
-		} else {
-			return false;   /* a continuation byte, 0xc0/0xc1, 0xf5.. */
-		}
-		if (n - i <= need)
+		if ((k = utf8_char_len((const unsigned char *)s + i, n - i)) == 0)
 			return false;
-		for (k = 1; k <= need; k++) {
-			if ((p[i + k] & 0xc0u) != 0x80u)
-				return false;
-			cp = (cp << 6) | (p[i + k] & 0x3fu);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		i += need + 1;
+		i += k;
 	}
 	return true;
-}
-
-static int hex_val(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 bool req_uri_utf8_ok(const char *u, size_t len)
 {
 	char *buf = NULL;
-	size_t i, n = 0;
+	size_t n;
 	bool ok = false;
 
 	/* (out of memory: refused, as the caller cannot check it otherwise) */
 	if ((buf = malloc(len + 1)) == NULL)
 		goto out;
-	for (i = 0; i < len; i++) {
-		int hi, lo;
-
-		if (u[i] == '%' && i + 2 < len &&
-		    (hi = hex_val(u[i + 1])) >= 0 && (lo = hex_val(u[i + 2])) >= 0) {
-			buf[n++] = (char)(hi << 4 | lo);
-			i += 2;
-			continue;
-		}
-		buf[n++] = u[i];
-	}
+	memcpy(buf, u, len);
+	buf[len] = '\0';
+	n = MHD_http_unescape(buf);       /* %HH as libmicrohttpd decodes it */
 	ok = req_utf8_ok(buf, n);
 out:
 	free(buf);
