@@ -201,10 +201,71 @@ static void sess_to_cache(const struct api_session *s, struct scache_sess *c)
 	c->must_change = s->must_change;
 }
 
+/* Answers a logout: 200 {"vault_informed": bool} with the Set-Cookie that
+ * clears the cookie, whether or not the vault could be told (the browser
+ * forgets the token either way; this web UI refuses it from now on). */
+static enum MHD_Result logout_reply(struct api_env *e, const struct api_req *rq, bool informed)
+{
+	struct resp_opts o = { .tls = e->tls };
+	char cookie[160];
+	enum MHD_Result ret;
+	json_t *j = json_pack("{s:b}", "vault_informed", informed);
+
+	snprintf(cookie, sizeof(cookie), REQ_COOKIE_NAME "=; Path=/; Max-Age=0; HttpOnly; "
+	         "SameSite=Strict%s", e->tls ? "; Secure" : "");
+	o.set_cookie = cookie;
+	ret = j ? resp_json(rq->conn, 200, j, &o) : MHD_NO;
+	json_decref(j);
+	return ret;
+}
+
+/* Remembers a logout the vault could not be told of (scache.h). */
+static void logout_later(struct api_env *e, const struct api_req *rq, const char *token,
+                         bool confirmed)
+{
+	if (scache_logout_add(e->sessions, token, rq->remote, confirmed) != 0)
+		log_warn_f("logout while the vault is unreachable: not remembered (list full of "
+		           "confirmed sessions' logouts), the session ends in the vault by its expiry");
+	else
+		log_info_f("logout while the vault is unreachable: refused here from now on, the "
+		           "vault is told when it answers again");
+}
+
+/* Tells the vault of logouts made while it was unreachable (at most once a
+ * second, a few per request); forgets each it confirms, or whose session it
+ * no longer knows (401). Stops at the first one it cannot be reached for. */
+static void logout_retry(struct api_env *e)
+{
+	struct scache_logout lo[8];
+	struct ipc_client_reply rep;
+	struct ipc_token t;
+	size_t n = scache_logout_pending(e->sessions, lo, sizeof(lo) / sizeof(lo[0])), i;
+
+	for (i = 0; i < n; i++) {
+		ipc_client_reply_init(&rep);
+		memset(&t, 0, sizeof(t));
+		memcpy(t.token, lo[i].token, strnlen(lo[i].token, sizeof(t.token)));
+		snprintf(t.remote, sizeof(t.remote), "%s", lo[i].remote);
+		if (ipc_client_call(e->conf->vault_socket, IPC_LOGOUT, &t, sizeof(t), &rep) != 0) {
+			ipc_client_reply_clear(&rep);
+			break;
+		}
+		if (rep.type != IPC_R_ERR || rep.err.http_status == 401) {
+			scache_logout_done(e->sessions, lo[i].token);
+			log_info_f("the vault was told of a logout made while it was unreachable");
+		}
+		ipc_client_reply_clear(&rep);
+	}
+	sodium_memzero(&t, sizeof(t));
+	sodium_memzero(lo, sizeof(lo));
+}
+
 /* Checks the session cookie with the vault. Returns 0, or -1 after answering.
+ * A token logged out here while the vault was unreachable is 401 at once.
  * When the vault cannot be reached at all and the route only reads the
- * ring (ROUTE_ME, ROUTE_CALLS), a session the vault confirmed within
- * SCACHE_TTL_NS is used instead (s->cached). */
+ * ring (ROUTE_ME, ROUTE_CALLS) or logs out, a session the vault confirmed
+ * within SCACHE_TTL_NS is used instead (s->cached); a logout of a session
+ * not in that cache is answered here. */
 static int session_get(struct api_env *e, const struct api_req *rq, enum route_id route,
                        struct api_session *s, enum MHD_Result *retp)
 {
@@ -227,9 +288,16 @@ static int session_get(struct api_env *e, const struct api_req *rq, enum route_i
 			err(e, rq, 401, "not logged in");
 		goto out;
 	}
+	/* logged out here while the vault was unreachable: over for this web
+	 * UI at once (a second logout is answered as the first) */
+	if (scache_logged_out(e->sessions, s->token)) {
+		*retp = route == ROUTE_LOGOUT ? logout_reply(e, rq, false) :
+			err(e, rq, 401, "not logged in (logged out)");
+		goto out;
+	}
 	token_msg(s, rq, &t);
 	if ((vr = ipc_client_call(e->conf->vault_socket, IPC_SESSION, &t, sizeof(t), &rep)) != 0) {
-		if ((route == ROUTE_ME || route == ROUTE_CALLS) &&
+		if ((route == ROUTE_ME || route == ROUTE_CALLS || route == ROUTE_LOGOUT) &&
 		    scache_get(e->sessions, s->token, &cs) == 0) {
 			atomic_fetch_add(&e->vault_failures, 1);
 			memcpy(s->user, cs.user, sizeof(s->user));
@@ -241,8 +309,17 @@ static int session_get(struct api_env *e, const struct api_req *rq, enum route_i
 			r = 0;
 			goto out;
 		}
-		if (route == ROUTE_LOGOUT)
-			scache_drop(e->sessions, s->token);
+		if (route == ROUTE_LOGOUT) {
+			/* a session this web UI has not seen confirmed: its CSRF
+			 * token cannot be checked, but whoever holds the cookie may
+			 * end that session; the cookie is cleared and the token
+			 * refused here (Origin was checked, the cookie is
+			 * SameSite=Strict) */
+			atomic_fetch_add(&e->vault_failures, 1);
+			logout_later(e, rq, s->token, false);
+			*retp = logout_reply(e, rq, false);
+			goto out;
+		}
 		*retp = vault_failed(e, rq, IPC_SESSION, vr);
 		goto out;
 	}
@@ -363,28 +440,36 @@ out:
 	return ret;
 }
 
+/* Ends the session in the vault. The cookie is cleared in every case; when
+ * the vault cannot be told (unreachable, or an error other than "no such
+ * session"), the token is refused here from now on and the vault is told
+ * later (logout_retry): 200 {"vault_informed": false}. */
 static enum MHD_Result h_logout(struct api_env *e, const struct api_req *rq,
                                 const struct api_session *s)
 {
 	struct ipc_client_reply rep;
 	struct ipc_token t;
-	struct resp_opts o = { .tls = e->tls };
-	char cookie[160];
-	enum MHD_Result ret = MHD_NO;
-	json_t *j = NULL;
+	enum MHD_Result ret;
+	bool informed = false;
+	int r;
 
 	ipc_client_reply_init(&rep);
 	token_msg(s, rq, &t);
 	scache_drop(e->sessions, s->token);
-	if (vault_call(e, rq, IPC_LOGOUT, &t, sizeof(t), &rep, &ret) != 0)
-		goto out;
-	snprintf(cookie, sizeof(cookie), REQ_COOKIE_NAME "=; Path=/; Max-Age=0; HttpOnly; "
-	         "SameSite=Strict%s", e->tls ? "; Secure" : "");
-	o.set_cookie = cookie;
-	j = json_object();
-	ret = j ? resp_json(rq->conn, 200, j, &o) : MHD_NO;
-out:
-	json_decref(j);
+	r = ipc_client_call(e->conf->vault_socket, IPC_LOGOUT, &t, sizeof(t), &rep);
+	if (r != 0) {
+		atomic_fetch_add(&e->vault_failures, 1);
+		log_warn_f("vault %s: %s", ipc_type_name(IPC_LOGOUT), tr_strerror(r));
+	} else if (rep.type == IPC_R_ERR && rep.err.http_status != 401) {
+		log_warn_f("vault %s: %u %s", ipc_type_name(IPC_LOGOUT), rep.err.http_status,
+		           rep.err.msg);
+	} else {
+		informed = true;   /* ended, or the vault had already ended it (401) */
+	}
+	if (!informed)
+		logout_later(e, rq, s->token, true);
+	ret = logout_reply(e, rq, informed);
+	sodium_memzero(&t, sizeof(t));
 	ipc_client_reply_clear(&rep);
 	return ret;
 }
@@ -977,6 +1062,9 @@ enum MHD_Result api_dispatch(struct api_env *e, const struct api_req *rq)
 		goto out;
 	}
 	rt = m.route;
+	/* logouts the vault has yet to hear of: now, if it answers again */
+	if ((rt->flags & ROUTE_F_SESSION) || rt->id == ROUTE_LOGIN)
+		logout_retry(e);
 	if (rq->body_too_big) {
 		struct resp_opts o = { .tls = e->tls, .close = true };
 

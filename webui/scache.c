@@ -19,9 +19,19 @@ struct scache_ent {
 	struct scache_sess s;
 };
 
+struct scache_lent {
+	uint8_t              key[32];   /* BLAKE2b(token) */
+	bool                 used;
+	bool                 confirmed; /* the vault had confirmed the session */
+	uint64_t             when;      /* CLOCK_MONOTONIC ns of the logout */
+	struct scache_logout l;
+};
+
 struct scache {
-	pthread_mutex_t   mu;
-	struct scache_ent ent[SCACHE_ENTRIES_MAX];
+	pthread_mutex_t    mu;
+	struct scache_ent  ent[SCACHE_ENTRIES_MAX];
+	struct scache_lent lo[SCACHE_LOGOUTS_MAX];
+	uint64_t           lo_last;   /* CLOCK_MONOTONIC ns of the last scache_logout_pending round */
 };
 
 static void make_key(const char *token, uint8_t key[32])
@@ -138,5 +148,122 @@ void scache_drop_user(struct scache *c, const char *user, const char *keep_token
 		    (keep_token == NULL || sodium_memcmp(e->key, keep, 32) != 0))
 			sodium_memzero(e, sizeof(*e));
 	}
+	pthread_mutex_unlock(&c->mu);
+}
+
+/* The logout entry of key, or NULL; expired ones are wiped on the way.
+ * Called with mu held. */
+static struct scache_lent *lfind(struct scache *c, const uint8_t key[32], uint64_t now)
+{
+	size_t i;
+
+	for (i = 0; i < SCACHE_LOGOUTS_MAX; i++) {
+		struct scache_lent *e = &c->lo[i];
+
+		if (e->used && now - e->when > SCACHE_LOGOUT_TTL_NS)
+			sodium_memzero(e, sizeof(*e));
+		if (e->used && sodium_memcmp(e->key, key, 32) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+int scache_logout_add(struct scache *c, const char *token, const char *remote, bool confirmed)
+{
+	struct scache_lent *e, *oldest = NULL, *oldest_unconf = NULL;
+	struct scache_ent *se;
+	uint8_t key[32];
+	uint64_t now = tr_mono_ns();
+	size_t i;
+	int r = TR_ERR_LIMIT;
+
+	if (c == NULL || strlen(token) >= sizeof(e->l.token))
+		return TR_ERR_INVAL;
+	make_key(token, key);
+	pthread_mutex_lock(&c->mu);
+	if ((se = find(c, key)) != NULL)
+		sodium_memzero(se, sizeof(*se));
+	if ((e = lfind(c, key, now)) == NULL) {
+		for (i = 0; i < SCACHE_LOGOUTS_MAX && e == NULL; i++) {
+			struct scache_lent *x = &c->lo[i];
+
+			if (!x->used)
+				e = x;
+			else if (!x->confirmed && (oldest_unconf == NULL || x->when < oldest_unconf->when))
+				oldest_unconf = x;
+			else if (oldest == NULL || x->when < oldest->when)
+				oldest = x;
+		}
+		/* full: an unconfirmed token first (a flood of made-up tokens
+		 * must not push out real logouts) */
+		if (e == NULL)
+			e = oldest_unconf != NULL ? oldest_unconf : confirmed ? oldest : NULL;
+		if (e == NULL)
+			goto out;
+		sodium_memzero(e, sizeof(*e));
+		memcpy(e->key, key, sizeof(key));
+		memcpy(e->l.token, token, strlen(token) + 1);
+		snprintf(e->l.remote, sizeof(e->l.remote), "%s", remote ? remote : "");
+		e->used = true;
+		e->when = now;
+	}
+	e->confirmed = e->confirmed || confirmed;
+	r = 0;
+out:
+	pthread_mutex_unlock(&c->mu);
+	sodium_memzero(key, sizeof(key));
+	return r;
+}
+
+bool scache_logged_out(struct scache *c, const char *token)
+{
+	uint8_t key[32];
+	bool r;
+
+	if (c == NULL)
+		return false;
+	make_key(token, key);
+	pthread_mutex_lock(&c->mu);
+	r = lfind(c, key, tr_mono_ns()) != NULL;
+	pthread_mutex_unlock(&c->mu);
+	return r;
+}
+
+size_t scache_logout_pending(struct scache *c, struct scache_logout *out, size_t n)
+{
+	uint64_t now = tr_mono_ns();
+	size_t i, k = 0;
+
+	if (c == NULL)
+		return 0;
+	pthread_mutex_lock(&c->mu);
+	if (c->lo_last != 0 && now - c->lo_last < SCACHE_LOGOUT_RETRY_NS)
+		goto out;
+	for (i = 0; i < SCACHE_LOGOUTS_MAX && k < n; i++) {
+		struct scache_lent *e = &c->lo[i];
+
+		if (e->used && now - e->when > SCACHE_LOGOUT_TTL_NS)
+			sodium_memzero(e, sizeof(*e));
+		if (e->used)
+			out[k++] = e->l;
+	}
+	if (k > 0)
+		c->lo_last = now;
+out:
+	pthread_mutex_unlock(&c->mu);
+	return k;
+}
+
+void scache_logout_done(struct scache *c, const char *token)
+{
+	struct scache_lent *e;
+	uint8_t key[32];
+
+	if (c == NULL)
+		return;
+	make_key(token, key);
+	pthread_mutex_lock(&c->mu);
+	if ((e = lfind(c, key, tr_mono_ns())) != NULL)
+		sodium_memzero(e, sizeof(*e));
 	pthread_mutex_unlock(&c->mu);
 }

@@ -293,6 +293,25 @@ async function main() {
     await page.locator('#login-error').filter({ hasText: 'approval' }).waitFor({ timeout: 10000 }).catch(() => {});
     check(/awaits approval by a second admin/.test(await page.locator('#login-error').innerText()),
       'the re-enabled investigator cannot log in before the second admin approves');
+    // 8. logout while the vault is down (a shared workstation): the cookie is
+    // cleared and the page says the vault could not be told
+    await login(page, creds('TR_SUPER'));
+    const stack = (...a) => execFileSync('bash', [path.join(env('TR_TOP'), 'tests/e2e/stack.sh'),
+      env('TR_STACK'), ...a], { stdio: ['ignore', 'ignore', 'inherit'] });
+    stack('stop', 'vault');
+    await page.click('#logout');
+    await page.locator('#view-login').waitFor({ state: 'visible', timeout: 10000 });
+    await page.locator('#logout-note').waitFor({ state: 'visible', timeout: 10000 }).catch(() => {});
+    check(/vault could not be reached/.test(await page.locator('#logout-note').innerText()),
+      'logout with the vault down: the page says the vault could not be told',
+      await page.locator('#logout-note').innerText());
+    check(!(await context.cookies()).some((c) => c.name === 'tr_session'),
+      'logout with the vault down: the session cookie is gone');
+    await screenshot(page, 'logout-vault-down');
+    stack('vault');
+    await login(page, creds('TR_SUPER'));
+    check(await page.locator('#logout-note').isHidden(), 'the note goes away at the next login');
+    await logout(page);
     check(consoleErrors.length === 0, 'no JavaScript errors on the pages', consoleErrors.join('; '));
   } catch (e) {
     check(false, 'the browser run went to the end', e.message.split('\n')[0]);

@@ -489,7 +489,9 @@ check("metrics in Prometheus text", r.status == 200 and b"threatrec_packets_tota
 
 # --- logout
 r = req("POST", "/api/logout", cookie=alice, headers={"X-CSRF-Token": alice_csrf})
-check("logout clears the cookie", r.status == 200 and any("Max-Age=0" in c for c in r.cookies), r.cookies)
+check("logout clears the cookie, the vault was told", r.status == 200 and
+      any("Max-Age=0" in c for c in r.cookies) and (r.json() or {}).get("vault_informed") is True,
+      (r.cookies, r.body))
 r = req("GET", "/api/me", cookie=alice)
 check("the session is gone after logout", r.status == 401, r.status)
 

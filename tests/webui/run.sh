@@ -49,6 +49,57 @@ python3 tests/webui/slowloris_test.py "http://127.0.0.1:$port" | tee "$tmp/resul
 p=$((p + $(tail -n 1 "$tmp/result" | sed -nE 's/^([0-9]+) passed.*/\1/p')))
 f=$((f + $(tail -n 1 "$tmp/result" | sed -nE 's/.* ([0-9]+) failed.*/\1/p')))
 
+# logout while the vault cannot be reached (its socket moved away, the fake
+# vault keeps its sessions): the cookie is cleared, the session refused here
+# at once, and the vault told when it answers again
+got=$(python3 - "$port" "$tmp/vault.sock" <<'PY'
+import http.client, json, os, sys, time
+def req(method, path, cookie=None, csrf=None):
+    c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=10)
+    h = {"Content-Type": "application/json"} if method == "POST" else {}
+    if cookie: h["Cookie"] = cookie
+    if csrf: h["X-CSRF-Token"] = csrf
+    c.request(method, path, body=None, headers=h)
+    r = c.getresponse()
+    b = r.read()
+    try:
+        j = json.loads(b)
+    except ValueError:
+        j = {}
+    return r.status, r.getheader("Set-Cookie") or "", j
+def login(u):
+    c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=10)
+    c.request("POST", "/api/login", body=json.dumps({"username": u, "password": "pw-" + u}),
+              headers={"Content-Type": "application/json"})
+    r = c.getresponse()
+    return r.getheader("Set-Cookie").split(";")[0], json.loads(r.read())["csrf"]
+a, ac = login("sam"); b, _ = login("sam")
+n0 = req("GET", "/api/status", b)[2]["vault"]["sessions"]
+out = []
+os.rename(sys.argv[2], sys.argv[2] + ".away")
+st, ck, j = req("POST", "/api/logout", a, ac)
+out.append("%d %s %s" % (st, "Max-Age=0" in ck, j.get("vault_informed")))
+out.append(req("GET", "/api/calls", a)[0])          # refused at once
+out.append(req("GET", "/api/calls", b)[0])          # the other session lives on (cache)
+st, ck, j = req("POST", "/api/logout", a, ac)       # again: the same answer
+out.append("%d %s %s" % (st, "Max-Age=0" in ck, j.get("vault_informed")))
+os.rename(sys.argv[2] + ".away", sys.argv[2])
+time.sleep(1.1)                                      # one retry round a second
+st, _, j = req("GET", "/api/status", b)
+out.append("%d %d" % (st, n0 - j["vault"]["sessions"]))   # the vault ended it
+out.append(req("GET", "/api/calls", a)[0])          # the vault says so too
+st, ck, j = req("POST", "/api/logout", b, req("GET", "/api/me", b)[2].get("csrf"))
+out.append("%d %s %s" % (st, "Max-Age=0" in ck, j.get("vault_informed")))
+print(" | ".join(str(x) for x in out))
+PY
+)
+want="200 True False | 401 | 200 | 200 True False | 200 1 | 401 | 200 True True"
+if [ "$got" = "$want" ]; then
+	echo "ok   logout with the vault unreachable: cookie cleared, vault_informed false, refused at once, the vault told when back"; p=$((p + 1))
+else
+	echo "FAIL logout with the vault unreachable: got '$got', want '$want'"; f=$((f + 1))
+fi
+
 # the vault going away: every API request that needs it is 503, pages still load,
 # the live list (from the ring) still renders for a session the vault confirmed
 python3 - "$port" >"$tmp/sam" <<'PY'

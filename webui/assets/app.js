@@ -156,6 +156,7 @@
   $('login-form').addEventListener('submit', function (ev) {
     ev.preventDefault();
     $('login-error').textContent = '';
+    $('logout-note').hidden = true;
     $('login-button').disabled = true;
     api('POST', '/api/login', { username: $('username').value, password: $('password').value })
       .then(function (j) { $('password').value = ''; setMe(j); route(); })
@@ -165,7 +166,23 @@
   $('logout').addEventListener('click', function () {
     // nothing of this user's session may stay on screen for the next one
     $('toast').textContent = '';
-    api('POST', '/api/logout').catch(function () {}).then(function () { location.hash = ''; showLogin(); });
+    var note = '';
+    // say so when the session may not be over everywhere (shared workstations)
+    api('POST', '/api/logout')
+      .then(function (j) {
+        if (j && j.vault_informed === false)
+          note = 'Logged out of this web UI, but the vault could not be reached to end the ' +
+            'session there: this web UI refuses the session and tells the vault once it is back.';
+      })
+      .catch(function (e) {
+        if (e.status !== 401)
+          note = 'Logout failed (' + e.message + '): the session may still be valid. Try again, ' +
+            'or close the browser.';
+      })
+      .then(function () {
+        location.hash = ''; showLogin();
+        $('logout-note').textContent = note; $('logout-note').hidden = !note;
+      });
   });
 
   /* ---- own password ---- */
