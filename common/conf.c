@@ -145,6 +145,15 @@ conf_apply(const struct conf_key *k, void *dst, const char *val, char *err, size
 	int r = TR_ERR_CONFIG;
 
 	switch (k->type) {
+	case CONF_SHM:
+		{
+			char what[96];
+
+			snprintf(what, sizeof what, "%s.%s", k->section, k->key);
+			if (conf_shm_name_ok(what, val, err, errlen) != 0)
+				goto out;
+		}
+		__attribute__((fallthrough));   /* stored as a string */
 	case CONF_STR:
 		if (strlen(val) >= k->size) {
 			snprintf(err, errlen, "value of %s is too long (max %zu bytes)", k->key, k->size - 1);
@@ -162,21 +171,6 @@ conf_apply(const struct conf_key *k, void *dst, const char *val, char *err, size
 			snprintf(err, errlen, "%s must be yes or no, not \"%s\"", k->key, val);
 			goto out;
 		}
-		r = 0;
-		goto out;
-	case CONF_SHM:
-		{
-			char what[96];
-
-			snprintf(what, sizeof what, "%s.%s", k->section, k->key);
-			if (conf_shm_name_ok(what, val, err, errlen) != 0)
-				goto out;
-		}
-		if (strlen(val) >= k->size) {
-			snprintf(err, errlen, "value of %s is too long (max %zu bytes)", k->key, k->size - 1);
-			goto out;
-		}
-		memcpy(field, val, strlen(val) + 1);
 		r = 0;
 		goto out;
 	case CONF_FUNC:

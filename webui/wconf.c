@@ -44,7 +44,7 @@ static const struct conf_key wconf_keys[] = {
 	K("tls_cert",           CONF_STR,      tls_cert, 0, 0),
 	K("tls_key",            CONF_STR,      tls_key, 0, 0),
 	K("vault_socket",       CONF_STR,      vault_socket, 0, 0),
-	K("ring",               CONF_STR,      ring, 0, 0),
+	K("ring",               CONF_SHM,      ring, 0, 0),
 	K("max_connections",    CONF_U32,      max_connections, 1, 4096),
 	K("per_ip_connections", CONF_U32,      per_ip_connections, 1, 4096),
 	K("threads",            CONF_U32,      threads, 1, 64),

@@ -47,6 +47,7 @@ check_bad "sniffer, bad duration" sniffer "media_timeout = soon" "$B/threatrec-s
 check_bad "vault, unknown user" vault "peer_uids = no-such-user-xyz" "$B/threatrec-vault" verify -c "$W/bad.conf"
 check_bad "vault, bad mode" vault "socket_mode = 0999" "$B/threatrec-vault" verify -c "$W/bad.conf"
 check_bad "vault, bad ring name" vault "ring = /a/b" "$B/threatrec-vault" verify -c "$W/bad.conf"
+check_bad "web UI, bad ring name" webui "ring = /a/b" timeout 5 "$B/threatrec-webui" -c "$W/bad.conf"
 check_bad "web UI, bad port" webui "port = 70000" timeout 5 "$B/threatrec-webui" -c "$W/bad.conf"
 check_bad "sniffer, bad mark_code" sniffer "mark_code = *9X" "$B/threatrec-sniffer" -c "$W/bad.conf" --list
 check_bad "sniffer, agent_pattern [[[" sniffer "agent_pattern = [[[" "$B/threatrec-sniffer" -c "$W/bad.conf" --list
