@@ -197,7 +197,7 @@ reply_fd(struct req *q, int fd, uint64_t size, const char *ctype, const char *fn
 static void
 reply_json(struct req *q, json_t *j)
 {
-	char *txt = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	char *txt = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
 	size_t len = txt ? strlen(txt) : 0;
 	int fd = -1;
 

@@ -60,7 +60,7 @@ enum MHD_Result resp_text(struct MHD_Connection *c, unsigned status, const char 
 enum MHD_Result resp_json(struct MHD_Connection *c, unsigned status, const json_t *j,
                           const struct resp_opts *o)
 {
-	char *s = json_dumps(j, JSON_COMPACT);
+	char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15));   /* 7.64, not 7.6399999999999997 */
 
 	if (s == NULL)
 		return MHD_NO;

@@ -210,6 +210,10 @@ _, sam, sam_csrf = login("sam")
 r = req("GET", "/api/calls", cookie=sam)
 all_calls = r.json().get("calls", [])
 check("supervisor sees more calls than the agent", len(all_calls) > len(calls), (len(all_calls), len(calls)))
+check("numbers in the JSON are written short (15 significant digits: 7.64, not 7.6399999999999997)",
+      r.body and not re.search(rb"\d\.\d{16,}", r.body) and
+      any(isinstance(c.get("duration"), float) for c in all_calls),
+      re.findall(rb"\d\.\d{16,}", r.body or b"")[:3])
 _, ivy, ivy_csrf = login("ivy")
 r = req("GET", "/api/calls", cookie=ivy)
 check("investigator may not list live calls", r.status == 403, r.status)
