@@ -1,6 +1,7 @@
 /* conf.c - table-driven reader for threatrec.conf. */
 #include <errno.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,24 @@ conf_parse_duration(const char *s, uint64_t *ns)
 		return TR_ERR_CONFIG;
 	*ns = x * mul;
 	return 0;
+}
+
+int
+conf_uid_parse(const char *val, uid_t *out)
+{
+	struct passwd pw, *res = NULL;
+	char buf[1024], *end = NULL;
+	unsigned long u = strtoul(val, &end, 10);
+
+	if (*val != '\0' && *end == '\0' && u <= 0x7fffffffUL) {
+		*out = (uid_t)u;
+		return 0;
+	}
+	if (getpwnam_r(val, &pw, buf, sizeof buf, &res) == 0 && res != NULL) {
+		*out = pw.pw_uid;
+		return 0;
+	}
+	return TR_ERR_NOTFOUND;
 }
 
 int
@@ -176,6 +195,13 @@ conf_apply(const struct conf_key *k, void *dst, const char *val, char *err, size
 	case CONF_FUNC:
 	case CONF_LIST:
 		r = k->fn(dst, val, err, errlen) == 0 ? 0 : TR_ERR_CONFIG;
+		goto out;
+	case CONF_UID:
+		if (conf_uid_parse(val, (uid_t *)field) != 0) {
+			snprintf(err, errlen, "%s: no such user \"%s\" (a user name or a uid)", k->key, val);
+			goto out;
+		}
+		r = 0;
 		goto out;
 	case CONF_MODE:
 		{

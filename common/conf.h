@@ -8,6 +8,7 @@
 #define TR_CONF_H
 
 #include <stddef.h>
+#include <sys/types.h>
 #include <stdint.h>
 
 #define CONF_LINE_MAX 1024
@@ -24,6 +25,7 @@ enum conf_type {
 	CONF_FUNC,      /* fn(dst, value, err, errlen) parses it (each key once) */
 	CONF_LIST,      /* the same, and the key may repeat: each line adds (agent_nets) */
 	CONF_SHM,       /* char[size]: a shared-memory object name (conf_shm_name_ok) */
+	CONF_UID,       /* uid_t: a user name (looked up when read) or a numeric uid */
 };
 
 typedef int (*conf_fn)(void *dst, const char *value, char *err, size_t errlen);
@@ -48,6 +50,8 @@ int conf_set(const struct conf_key *keys, size_t n, void *dst, const char *name,
 /* The same from one "section.key=value" argument (-s on the command line). */
 int conf_set_arg(const struct conf_key *keys, size_t n, void *dst, const char *arg,
                  char *err, size_t errlen);
+/* A user name or a numeric uid (CONF_UID): 0, or TR_ERR_NOTFOUND. */
+int conf_uid_parse(const char *val, uid_t *out);
 /* A shared-memory (ring) name: "/" then 1 to CONF_SHM_NAME_MAX - 1
  * characters, none of them "/" or a control byte, and not "/." or "/..".
  * 0, or TR_ERR_CONFIG with "WHAT \"NAME\" must be ..." in err. */

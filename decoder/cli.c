@@ -43,6 +43,7 @@ struct cli_opts {
 	const char *cmd;
 	const char *file;
 	const char *ring;
+	uid_t ring_owner;                   /* --ring-owner: the sniffer's user */
 	const char *call_id;
 	const char *from_tag;
 	const char *out;
@@ -70,7 +71,8 @@ static void cli_usage(FILE *f)
 	        "  calls  print every call as one JSON object per line (RTP streams included)\n"
 	        "  wav    write one call as a stereo 8 kHz WAV: left = caller, right = callee;\n"
 	        "         --all writes every call into DIR as NNNNN-CALLID.wav (listed on stdout)\n"
-	        "  FILE   a pcap, pcapng or NetMon capture; --ring NAME reads the sniffer's live ring\n");
+	        "  FILE   a pcap, pcapng or NetMon capture; --ring NAME reads the sniffer's live ring\n"
+	        "         (owned by root, by you or by --ring-owner USER, default threatrec-sniffer)\n");
 }
 
 static const char *cli_state_name(uint32_t st)
@@ -290,7 +292,8 @@ static int cli_open(const struct cli_opts *o, struct ring **ringp)
 	if (o->ring) {
 		char why[256];
 		*ringp = NULL;
-		if ((r = ring_attach_why(o->ring, RING_ATTACH_RDONLY, ringp, why, sizeof why)) == 0 &&
+		if ((r = ring_attach_owner(o->ring, RING_ATTACH_RDONLY, o->ring_owner, ringp, why,
+		    sizeof why)) == 0 &&
 		    !*ringp) {
 			r = TR_ERR_SYS;
 			snprintf(why, sizeof why, "%s", tr_strerror(r));
@@ -590,6 +593,7 @@ int main(int argc, char **argv)
 		{ "from-tag", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "all", no_argument, NULL, 'a' },
+		{ "ring-owner", required_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -597,6 +601,7 @@ int main(int argc, char **argv)
 	int ch;
 
 	memset(&o, 0, sizeof(o));
+	o.ring_owner = ring_owner_default();
 	setenv("TZ", "UTC", 1);
 	tzset();
 	log_init("threatrec-decode", LOG_LVL_WARN, 0);
@@ -622,6 +627,12 @@ int main(int argc, char **argv)
 		case 'f': o.from_tag = optarg; break;
 		case 'o': o.out = optarg; break;
 		case 'a': o.all = 1; break;
+		case 'O':
+			if (conf_uid_parse(optarg, &o.ring_owner) != 0) {
+				fprintf(stderr, "threatrec-decode: --ring-owner: no such user \"%s\"\n", optarg);
+				return CLI_EXIT_USAGE;
+			}
+			break;
 		case 'h': cli_usage(stdout); return CLI_EXIT_OK;
 		default: cli_usage(stderr); return CLI_EXIT_USAGE;
 		}

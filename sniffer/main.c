@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -261,6 +263,24 @@ snf_on_tick(void *arg, uint64_t now)
 }
 
 /* Drops root for the configured user, keeps nothing, forbids core dumps. */
+/* No capability from here on, whoever started us (root, or the unit's
+ * ambient CAP_NET_RAW and CAP_IPC_LOCK): the capture socket is open and the
+ * ring locked, and the packets parsed next are a stranger's. capset(2) has
+ * no libc wrapper. */
+static int
+snf_drop_caps(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+
+	memset(d, 0, sizeof d);
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
+		return TR_ERR_SYS;
+	if (syscall(SYS_capset, &h, d) != 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		return TR_ERR_SYS;
+	return 0;
+}
+
 static int
 snf_drop_privileges(const char *user)
 {
@@ -269,18 +289,19 @@ snf_drop_privileges(const char *user)
 
 	if (setrlimit(RLIMIT_CORE, &rl) != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
 		return TR_ERR_SYS;
-	if (user[0] == '\0' || geteuid() != 0)
-		return 0;
-	if ((pw = getpwnam(user)) == NULL) {
-		log_err_f("no such user \"%s\"", user);
-		return TR_ERR_CONFIG;
+	if (user[0] != '\0' && geteuid() == 0) {
+		if ((pw = getpwnam(user)) == NULL) {
+			log_err_f("no such user \"%s\"", user);
+			return TR_ERR_CONFIG;
+		}
+		if (setgroups(1, &pw->pw_gid) != 0 ||
+		    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) != 0 ||
+		    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) != 0)
+			return TR_ERR_SYS;
+		/* prctl again: a uid change resets dumpable on some kernels */
+		(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	}
-	if (setgroups(1, &pw->pw_gid) != 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) != 0 ||
-	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) != 0)
-		return TR_ERR_SYS;
-	/* prctl again: a uid change resets dumpable on some kernels */
-	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	return 0;
+	return snf_drop_caps();
 }
 
 /* Gives /dev/shm<name><suffix> to a group (a name or a number); "" = keep. */
@@ -345,14 +366,14 @@ snf_state_name(uint32_t s)
 
 /* --list: prints the calls now in the ring, one JSON object per line. */
 static int
-snf_list(const char *ring_name)
+snf_list(const char *ring_name, uid_t owner)
 {
 	struct ring *r = NULL;
 	struct ring_call c;
 	char why[256], start[TR_ISO8601_LEN], end[TR_ISO8601_LEN];
 	uint32_t s;
 
-	if (ring_attach_why(ring_name, RING_ATTACH_RDONLY, &r, why, sizeof why) != 0) {
+	if (ring_attach_owner(ring_name, RING_ATTACH_RDONLY, owner, &r, why, sizeof why) != 0) {
 		fprintf(stderr, "threatrec-sniffer: cannot open ring %s: %s\n", ring_name, why);
 		return 1;
 	}
@@ -415,7 +436,7 @@ snf_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: threatrec-sniffer [-c CONF] (-i IFACE | -r FILE) [options]\n"
-	    "       threatrec-sniffer [-c CONF] --list [--ring NAME]\n"
+	    "       threatrec-sniffer [-c CONF] --list [--ring NAME] [--ring-owner USER]\n"
 	    "  -c, --config FILE     configuration (see packaging/threatrec.conf)\n"
 	    "  -i, --interface IF    capture live on IF (promiscuous, TPACKET_V3)\n"
 	    "  -r, --read FILE       read a pcap/pcapng file (full speed unless --pace)\n"
@@ -425,6 +446,8 @@ snf_usage(FILE *f)
 	    "      --ring NAME       shared-memory ring name (default /threatrec)\n"
 	    "  -s, --set SEC.KEY=V   override one configuration value\n"
 	    "      --list            print the calls in the ring as JSON lines\n"
+	    "      --ring-owner USER the sniffer's user, if not threatrec-sniffer: --list reads only\n"
+	    "                        a ring of root, of yourself or of that user\n"
 	    "  -v, --verbose         debug logging\n");
 }
 
@@ -437,6 +460,7 @@ main(int argc, char **argv)
 		{ "loop", no_argument, NULL, 'L' }, { "hold", no_argument, NULL, 'H' },
 		{ "ring", required_argument, NULL, 'R' }, { "set", required_argument, NULL, 's' },
 		{ "list", no_argument, NULL, 'l' }, { "verbose", no_argument, NULL, 'v' },
+		{ "ring-owner", required_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	struct snf_ctx x;
 	struct capture_conf cc;
@@ -446,6 +470,7 @@ main(int argc, char **argv)
 	const char *conf_path = NULL, *ring_override = NULL, *iface = NULL, *file = NULL;
 	double pace = 0, t0, t1;
 	int ch, list = 0, loop = 0, hold = 0, verbose = 0, rv, nsets = 0, i;
+	uid_t list_owner = ring_owner_default();
 
 	memset(&x, 0, sizeof x);
 	snf_conf_defaults(&x.conf);
@@ -469,6 +494,12 @@ main(int argc, char **argv)
 		case 'R': ring_override = optarg; break;
 		case 's': if (nsets < 32) sets[nsets++] = optarg; break;
 		case 'l': list = 1; break;
+		case 'O':
+			if (conf_uid_parse(optarg, &list_owner) != 0) {
+				fprintf(stderr, "threatrec-sniffer: --ring-owner: no such user \"%s\"\n", optarg);
+				return 2;
+			}
+			break;
 		case 'v': verbose = 1; break;
 		case 'h': snf_usage(stdout); return 0;
 		default: snf_usage(stderr); return 2;
@@ -502,7 +533,7 @@ main(int argc, char **argv)
 			    "--pace, --loop or --hold\n");
 			return 2;
 		}
-		return snf_list(x.conf.ring_name);
+		return snf_list(x.conf.ring_name, list_owner);
 	}
 	if ((loop || pace > 0 || hold) && file == NULL && x.conf.file[0] == '\0') {
 		fprintf(stderr, "threatrec-sniffer: --pace, --loop and --hold apply to -r FILE only\n");
@@ -545,6 +576,14 @@ main(int argc, char **argv)
 	rc.mode = x.conf.ring_mode;
 	rc.marks_mode = x.conf.marks_mode;
 	rc.mlock = x.conf.ring_mlock;
+	/* readers refuse a ring others may write (ring.h): say so here */
+	if ((rc.mode & 022) != 0 || (rc.marks_mode & 002) != 0) {
+		fprintf(stderr, "threatrec-sniffer: ring.mode %04o / ring.marks_mode %04o: the ring may "
+		    "not be writable by its group or others, the mark words not by others (the vault "
+		    "and the web UI refuse such a ring)\n", rc.mode, rc.marks_mode);
+		capture_close(x.cap);
+		return 1;
+	}
 	/* the name and the chunk size alone were checked when they were read */
 	if (rc.size / rc.chunk_size < 2) {
 		fprintf(stderr, "threatrec-sniffer: ring.chunk_size (%u) must be at most half of "

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -266,6 +267,14 @@ ring_check_existing(const char *name)
 	}
 	if (fstat(fd, &st) != 0)
 		goto out;
+	if (st.st_uid != geteuid() && geteuid() != 0) {
+		/* /dev/shm is sticky: only its owner or root can remove it */
+		log_err_f("%s exists and belongs to uid %lu, not to this sniffer's user: it cannot be "
+		    "replaced; look at who made it (ls -l /dev/shm), remove it as root, or choose "
+		    "another ring name", name, (unsigned long)st.st_uid);
+		rv = TR_ERR_EXISTS;
+		goto out;
+	}
 	memset(&h, 0, sizeof h);
 	have = (uint64_t)st.st_size >= sizeof h && pread(fd, &h, sizeof h, 0) == (ssize_t)sizeof h;
 	is_ring = have && h.magic == RING_MAGIC && h.version == RING_VERSION;
@@ -487,8 +496,50 @@ ring_attach(const char *name, int flags, struct ring **ringp)
 	return ring_attach_why(name, flags, ringp, NULL, 0);
 }
 
+uid_t
+ring_owner_default(void)
+{
+	struct passwd pw, *res = NULL;
+	char buf[1024];
+
+	if (getpwnam_r(RING_OWNER_USER, &pw, buf, sizeof buf, &res) == 0 && res != NULL)
+		return pw.pw_uid;
+	return RING_OWNER_NONE;
+}
+
+bool
+ring_owner_trusted(uid_t uid, uid_t owner)
+{
+	return uid == 0 || uid == geteuid() || (owner != RING_OWNER_NONE && uid == owner);
+}
+
+/* The owner and mode rule of ring_attach (ring.h) for one object. */
+static int
+ring_object_ok(const struct stat *st, const char *what, uid_t owner, char *why, size_t whylen)
+{
+	if (!ring_owner_trusted(st->st_uid, owner)) {
+		ring_why(why, whylen, "%s belongs to uid %lu, not to the sniffer's user (ring_owner), "
+		    "root or this program's user: refused (anyone may create objects in /dev/shm; a "
+		    "ring another user made could feed made-up calls)", what, (unsigned long)st->st_uid);
+		return TR_ERR_PERM;
+	}
+	if (st->st_mode & S_IWOTH) {
+		ring_why(why, whylen, "%s is writable by every user (mode %04o): refused", what,
+		    (unsigned)(st->st_mode & 07777));
+		return TR_ERR_PERM;
+	}
+	return 0;
+}
+
 int
 ring_attach_why(const char *name, int flags, struct ring **ringp, char *why, size_t whylen)
+{
+	return ring_attach_owner(name, flags, ring_owner_default(), ringp, why, whylen);
+}
+
+int
+ring_attach_owner(const char *name, int flags, uid_t owner, struct ring **ringp, char *why,
+    size_t whylen)
 {
 	struct ring *r = NULL;
 	struct ring_hdr h;
@@ -513,6 +564,8 @@ ring_attach_why(const char *name, int flags, struct ring **ringp, char *why, siz
 			ring_why(why, whylen, "cannot open it: %s", strerror(errno));
 		goto out;
 	}
+	if ((rv = ring_object_ok(&st, "the ring", owner, why, whylen)) != 0)
+		goto out;
 	rv = TR_ERR_INVAL;
 	if ((uint64_t)st.st_size < sizeof h || pread(fd, &h, sizeof h, 0) != (ssize_t)sizeof h) {
 		ring_why(why, whylen, "not a threatrec ring (%lld bytes, too small for a ring header; "
@@ -568,6 +621,11 @@ ring_attach_why(const char *name, int flags, struct ring **ringp, char *why, siz
 		 * it sees no marks (all zero) and asks the vault instead. */
 		r->marks = mmap(NULL, r->marks_len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	} else {
+		if (fstat(mfd, &st) == 0 &&
+		    ring_object_ok(&st, "its mark words object", owner, why, whylen) != 0) {
+			rv = TR_ERR_PERM;
+			goto out;
+		}
 		if (fstat(mfd, &st) != 0 || (uint64_t)st.st_size < r->marks_len) {
 			ring_why(why, whylen, "its mark words object %s is too small (%lld bytes, "
 			    "%llu needed)", mname, (long long)st.st_size, (unsigned long long)r->marks_len);

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define RING_MAGIC            0x5452494e47303031ULL   /* "TRING001" */
 #define RING_VERSION          2
@@ -191,7 +192,20 @@ struct ring;
  * writable (vault). Both return 0 or TR_ERR_*; *ringp is freed with ring_close.
  * ring_attach_why also puts what is wrong into why (no such ring, not a
  * threatrec ring, another version, the .marks object missing, ...), without
- * the ring's name; the return codes are those of ring_attach. */
+ * the ring's name; the return codes are those of ring_attach.
+ * Both objects must belong to a writer the reader trusts (root, the
+ * reader's own user, or owner: ring_owner_trusted) and may not be writable
+ * by every user: /dev/shm is open to every local user, and a ring someone
+ * else made could feed made-up calls to the vault as evidence. Else
+ * TR_ERR_PERM. ring_attach and ring_attach_why trust ring_owner_default(),
+ * the uid of the user RING_OWNER_USER (the packaged sniffer's) if there is
+ * one; the vault and the web UI take it from their ring_owner setting. */
+#define RING_OWNER_USER     "threatrec-sniffer"
+#define RING_OWNER_NONE     ((uid_t)-1)
+uid_t ring_owner_default(void);
+bool ring_owner_trusted(uid_t uid, uid_t owner);
+int  ring_attach_owner(const char *name, int flags, uid_t owner, struct ring **ringp, char *why,
+                       size_t whylen);
 #define RING_ATTACH_RDONLY  0
 #define RING_ATTACH_MARKS   1
 int  ring_create(const struct ring_conf *, struct ring **ringp);

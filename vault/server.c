@@ -1141,7 +1141,8 @@ ring_watch(struct server *s)
 		ring_close(s->ring);
 		s->ring = NULL;
 	}
-	if ((r = ring_attach_why(s->c->ring, RING_ATTACH_MARKS, &s->ring, why, sizeof why)) != 0) {
+	if ((r = ring_attach_owner(s->c->ring, RING_ATTACH_MARKS, s->c->ring_owner, &s->ring, why,
+	                           sizeof why)) != 0) {
 		int e = r == TR_ERR_SYS ? errno : 0;
 		/* once per distinct reason, not every second */
 		bool same = r == s->attach_err && e == s->attach_errno;

@@ -9,6 +9,7 @@
 #include "conf.h"
 #include "err.h"
 #include "vconf.h"
+#include "ring.h"
 #include <jansson.h>
 #include <sodium.h>
 
@@ -108,6 +109,7 @@ LIMITED(container_max, "container_max", 1, 1ULL << 20, 0, "1M", "")
 	{ "vault", key, type, offsetof(struct vconf, field), sizeof(((struct vconf *)0)->field), lo, hi, NULL }
 static const struct conf_key vconf_keys[] = {
 	K("ring",              CONF_SHM,      ring, 0, 0),
+	K("ring_owner",        CONF_UID,      ring_owner, 0, 0),
 	K("storage",           CONF_STR,      storage, 0, 0),
 	K("socket",            CONF_STR,      socket, 0, 0),
 	{ "vault", "peer_uids", CONF_FUNC, 0, 0, 0, 0, parse_uids },
@@ -134,6 +136,7 @@ vconf_load(struct vconf *c, const char *path, char *err, size_t errlen)
 
 	memset(c, 0, sizeof *c);
 	snprintf(c->ring, sizeof c->ring, "/threatrec");
+	c->ring_owner = ring_owner_default();
 	snprintf(c->storage, sizeof c->storage, "/var/lib/threatrec/vault");
 	snprintf(c->socket, sizeof c->socket, "/run/threatrec/vault.sock");
 	c->socket_mode = 0660;
@@ -208,6 +211,8 @@ vconf_json(const struct vconf *c)
 	for (i = 0; i < c->n_peer_uids && i < VCONF_UIDS_MAX; i++)
 		json_array_append_new(uids, json_integer((json_int_t)c->peer_uids[i]));
 	json_object_set_new(j, "ring", vconf_jstr(c->ring));
+	json_object_set_new(j, "ring_owner", c->ring_owner == RING_OWNER_NONE ? json_null() :
+	                    json_integer((json_int_t)c->ring_owner));
 	json_object_set_new(j, "storage", vconf_jstr(c->storage));
 	json_object_set_new(j, "socket", vconf_jstr(c->socket));
 	json_object_set_new(j, "peer_uids", uids);

@@ -13,6 +13,7 @@
 
 struct vconf {
 	char     ring[VCONF_PATH_MAX];        /* shm name of the sniffer's ring */
+	uid_t    ring_owner;                  /* the sniffer's user: the ring must be its (or root's) */
 	char     storage[VCONF_PATH_MAX];     /* storage folder (0700) */
 	char     socket[VCONF_PATH_MAX];      /* unix socket path */
 	uid_t    peer_uids[VCONF_UIDS_MAX];   /* uids allowed on the socket */

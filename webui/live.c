@@ -39,6 +39,7 @@ struct live {
 	pthread_mutex_t    attach_mu;
 	uint64_t           last_try;      /* wall ns of the last attach attempt */
 	pthread_mutex_t    marks_mu;
+	uid_t              owner;         /* the sniffer's user (ring_attach_owner) */
 	struct live_mark  *marks;
 	uint32_t           marks_max, marks_next;
 };
@@ -50,6 +51,7 @@ struct live *live_new(const char *ring_name, uint32_t marks_max)
 	if (l == NULL)
 		goto out;
 	snprintf(l->name, sizeof(l->name), "%s", ring_name);
+	l->owner = ring_owner_default();
 	l->marks_max = marks_max ? marks_max : 1;
 	if ((l->marks = calloc(l->marks_max, sizeof(*l->marks))) == NULL) {
 		free(l);
@@ -61,6 +63,11 @@ struct live *live_new(const char *ring_name, uint32_t marks_max)
 	pthread_mutex_init(&l->marks_mu, NULL);
 out:
 	return l;
+}
+
+void live_set_owner(struct live *l, uid_t owner)
+{
+	l->owner = owner;
 }
 
 void live_free(struct live *l)
@@ -98,7 +105,7 @@ static void live_refresh(struct live *l)
 	if (!want)
 		goto out;
 	l->last_try = now;
-	if (ring_attach(l->name, RING_ATTACH_RDONLY, &nr) != 0)
+	if (ring_attach_owner(l->name, RING_ATTACH_RDONLY, l->owner, &nr, NULL, 0) != 0)
 		goto out;
 	pthread_rwlock_wrlock(&l->lock);
 	old = l->ring;

@@ -18,6 +18,9 @@ struct live;
 /* Remembers the ring name; attaches lazily (the sniffer may start later)
  * and re-attaches when the writer's heartbeat stops. NULL on no memory. */
 struct live *live_new(const char *ring_name, uint32_t marks_max);
+/* The sniffer's user: a ring owned by another (but root or our own) is
+ * refused (ring_attach_owner). live_new takes ring_owner_default(). */
+void live_set_owner(struct live *, uid_t owner);
 void live_free(struct live *);                  /* NULL-safe */
 
 /* True if a user of role (enum ipc_role) with extension ext may see c:

@@ -98,7 +98,9 @@ int main(int argc, char **argv)
 				           conf.max_connections + 256u);
 		}
 	}
-	if ((live = live_new(conf.ring, conf.marks_max)) == NULL || (wavs = fdcache_new()) == NULL)
+	if ((live = live_new(conf.ring, conf.marks_max)) != NULL)
+		live_set_owner(live, conf.ring_owner);
+	if (live == NULL || (wavs = fdcache_new()) == NULL)
 		fatal_f("out of memory");
 	api_env_init(&env, &conf, live, wavs, conf.tls_cert[0] != '\0');
 	if ((env.sessions = scache_new()) == NULL)

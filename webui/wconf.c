@@ -1,5 +1,6 @@
 /* wconf.c - the [webui] section of threatrec.conf. */
 #include "wconf.h"
+#include "ring.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -45,6 +46,7 @@ static const struct conf_key wconf_keys[] = {
 	K("tls_key",            CONF_STR,      tls_key, 0, 0),
 	K("vault_socket",       CONF_STR,      vault_socket, 0, 0),
 	K("ring",               CONF_SHM,      ring, 0, 0),
+	K("ring_owner",         CONF_UID,      ring_owner, 0, 0),
 	K("max_connections",    CONF_U32,      max_connections, 1, 4096),
 	K("per_ip_connections", CONF_U32,      per_ip_connections, 1, 4096),
 	K("threads",            CONF_U32,      threads, 1, 64),
@@ -61,6 +63,7 @@ static void wconf_defaults(struct wconf *c)
 	c->port = 8080;
 	snprintf(c->vault_socket, sizeof(c->vault_socket), "/run/threatrec/vault.sock");
 	snprintf(c->ring, sizeof(c->ring), "/threatrec");
+	c->ring_owner = ring_owner_default();
 	c->max_connections = 1024;
 	c->per_ip_connections = 32;
 	c->threads = 4;

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define WCONF_PATH_MAX 256
 
@@ -16,6 +17,7 @@ struct wconf {
 	char     tls_key[WCONF_PATH_MAX];
 	char     vault_socket[WCONF_PATH_MAX];
 	char     ring[WCONF_PATH_MAX];        /* shm name of the sniffer's ring */
+	uid_t    ring_owner;                  /* the sniffer's user: the ring must be its (or root's) */
 	uint32_t max_connections;             /* MHD_OPTION_CONNECTION_LIMIT */
 	uint32_t per_ip_connections;          /* MHD_OPTION_PER_IP_CONNECTION_LIMIT */
 	uint32_t threads;                     /* MHD thread pool size */

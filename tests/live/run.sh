@@ -105,6 +105,10 @@ done
 rc=$?
 chk $rc "sniffer started on tr0 $how, ring $RING created" "$(tail -3 "$W/sniffer.out")"
 [ $rc = 0 ] || finish
+# capabilities are needed only to open the capture and lock the ring
+caps=$(grep -E '^Cap(Eff|Prm|Amb):' "/proc/$snf_pid/status" 2>/dev/null | awk '{print $2}' | sort -u)
+[ "$caps" = 0000000000000000 ]
+chk $? "the running sniffer holds no capability (CapEff, CapPrm, CapAmb all 0)" "$(grep Cap "/proc/$snf_pid/status" 2>/dev/null)"
 # 0640 as [ring] mode says, although the umask is 077 (the sniffer fchmods);
 # with a POSIX ACL entry for the vault, the group bits shown are the ACL mask
 mode=$(stat -c %a "/dev/shm$RING" 2>/dev/null)
@@ -124,7 +128,7 @@ chk $rc "sipp call $CALLID ($CALLER -> $CALLEE, PCMU both ways, ${HOLD_MS} ms) c
 # let the sniffer see the last packets (the BYE and its 200 close the call)
 i=0
 while [ $i -lt 30 ]; do
-	"$B/threatrec-sniffer" --list --ring "$RING" >"$W/list.jsonl" 2>"$W/list.err" &&
+	"$B/threatrec-sniffer" --list --ring "$RING" --ring-owner $U_SNF >"$W/list.jsonl" 2>"$W/list.err" &&
 		grep -q '"state": *"ended"' "$W/list.jsonl" && break
 	sleep 0.1; i=$((i + 1))
 done
@@ -132,9 +136,15 @@ sleep 0.2
 kill "$td_pid" 2>/dev/null; wait "$td_pid" 2>/dev/null; td_pid=""
 python3 "$top/tests/live/wire.py" "$W/wire.pcap" "$LIVE_IP_A" "$LIVE_RTP_A" "$LIVE_IP_B" "$LIVE_RTP_B" >"$W/wire.json"
 chk $? "tcpdump's view of the call: $(cat "$W/wire.json" 2>/dev/null | cut -c1-80)"
-"$B/threatrec-decode" calls --ring "$RING" >"$W/calls.jsonl" 2>"$W/calls.err"
+if [ $have_setpriv = 1 ]; then
+	# a ring of a user the reader was not told is the sniffer's: refused
+	"$B/threatrec-decode" calls --ring "$RING" >/dev/null 2>"$W/owner.err"
+	[ $? != 0 ] && grep -q "belongs to uid $U_SNF" "$W/owner.err"
+	chk $? "a reader refuses the ring of a user it was not told is the sniffer's (uid $U_SNF)" "$(head -2 "$W/owner.err")"
+fi
+"$B/threatrec-decode" calls --ring "$RING" --ring-owner $U_SNF >"$W/calls.jsonl" 2>"$W/calls.err"
 chk $? "threatrec-decode calls --ring $RING" "$(head -3 "$W/calls.err")"
-"$B/threatrec-decode" wav --ring "$RING" --call-id "$CALLID" -o "$W/call.wav" >"$W/wav.out" 2>&1
+"$B/threatrec-decode" wav --ring "$RING" --ring-owner $U_SNF --call-id "$CALLID" -o "$W/call.wav" >"$W/wav.out" 2>&1
 chk $? "threatrec-decode wav --ring $RING --call-id $CALLID" "$(head -3 "$W/wav.out")"
 
 # every assertion on ring and WAV contents, against tcpdump's count of the wire
@@ -236,7 +246,7 @@ if [ $have_setpriv = 1 ]; then
 		else echo "error: $(head -1 "$W/open.err")"; fi
 	}
 	setpriv --reuid=$U_WEBUI --regid=$U_WEBUI --groups=$G_RING --inh-caps=-all --bounding-set=-all \
-		"$B/threatrec-decode" calls --ring "$RING" >"$W/calls-webui.jsonl" 2>&1 &&
+		"$B/threatrec-decode" calls --ring "$RING" --ring-owner $U_SNF >"$W/calls-webui.jsonl" 2>&1 &&
 		grep -q "\"$CALLID\"" "$W/calls-webui.jsonl"
 	chk $? "web UI identity (own uid, ring group) reads the ring" "$(head -2 "$W/calls-webui.jsonl")"
 	e=$(try_open $U_WEBUI $G_RING rw)
@@ -276,6 +286,8 @@ if [ $have_setpriv = 1 ] && [ -x "$B/threatrec-vault" ] && [ -x "$B/threatrec-we
 	cat >"$W/threatrec.conf" <<CONF
 [vault]
 ring = $RING
+# the sniffer runs as $U_SNF here (threatrec-sniffer in the package)
+ring_owner = $U_SNF
 storage = $W/var/lib/threatrec/vault
 socket = $W/run/vault.sock
 peer_uids = $U_WEBUI
@@ -285,6 +297,7 @@ listen = 127.0.0.1
 port = 8080
 vault_socket = $W/run/vault.sock
 ring = $RING
+ring_owner = $U_SNF
 CONF
 	chmod 0644 "$W/threatrec.conf"
 	as_vault=(setpriv --reuid="$U_VAULT" --regid="$U_VAULT" --groups="$G_RING,$G_MARKS" --inh-caps=-all --bounding-set=-all)

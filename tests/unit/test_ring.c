@@ -610,10 +610,62 @@ test_attach_why(void)
 	TEST_DONE();
 }
 
+/* /dev/shm is open to every local user: a reader refuses ring objects that
+ * another user made or that others may write (a planted ring would feed
+ * made-up calls to the vault as evidence). */
+static void
+test_attach_owner(void)
+{
+	char name[64], mname[80], why[256], path[96], mpath[112];
+	struct ring *w, *rd = NULL;
+
+	TEST_START("ring_attach refuses a ring another user made, or one others may write");
+	snprintf(name, sizeof name, "/threatrec-unit-own-%d", (int)getpid());
+	snprintf(mname, sizeof mname, "%s.marks", name);
+	snprintf(path, sizeof path, "/dev/shm%s", name);
+	snprintf(mpath, sizeof mpath, "/dev/shm%s", mname);
+	w = mk_ring(name, 32 * 4096, 16, 1000);
+	ASSERT_TRUE(w != NULL);
+	ASSERT_TRUE(ring_owner_trusted(0, RING_OWNER_NONE) &&
+	            ring_owner_trusted(geteuid(), RING_OWNER_NONE) && ring_owner_trusted(4242, 4242));
+	ASSERT_INT_EQ(chmod(path, 0666), 0);
+	ASSERT_INT_EQ(ring_attach_why(name, RING_ATTACH_RDONLY, &rd, why, sizeof why), TR_ERR_PERM);
+	ASSERT_TRUE(strstr(why, "writable by every user") != NULL);
+	ASSERT_INT_EQ(chmod(path, 0640), 0);
+	ASSERT_INT_EQ(chmod(mpath, 0666), 0);
+	ASSERT_INT_EQ(ring_attach_why(name, RING_ATTACH_MARKS, &rd, why, sizeof why), TR_ERR_PERM);
+	ASSERT_TRUE(strstr(why, "mark words object is writable by every user") != NULL);
+	ASSERT_INT_EQ(chmod(mpath, 0660), 0);
+	ASSERT_INT_EQ(ring_attach_why(name, RING_ATTACH_MARKS, &rd, why, sizeof why), 0);
+	ring_close(rd);
+	rd = NULL;
+	if (geteuid() == 0 && !ring_owner_trusted(65534, ring_owner_default())) {
+		/* as "nobody" would have made it */
+		ASSERT_INT_EQ(chown(path, 65534, (gid_t)-1), 0);
+		ASSERT_INT_EQ(ring_attach_why(name, RING_ATTACH_RDONLY, &rd, why, sizeof why),
+		              TR_ERR_PERM);
+		ASSERT_TRUE(strstr(why, "belongs to uid 65534") != NULL);
+		/* unless the reader names that user as the sniffer's (ring_owner) */
+		ASSERT_INT_EQ(ring_attach_owner(name, RING_ATTACH_RDONLY, 65534, &rd, why, sizeof why), 0);
+		ring_close(rd);
+		rd = NULL;
+		ASSERT_INT_EQ(chown(path, 0, (gid_t)-1), 0);
+		ASSERT_INT_EQ(chown(mpath, 65534, (gid_t)-1), 0);
+		ASSERT_INT_EQ(ring_attach_why(name, RING_ATTACH_MARKS, &rd, why, sizeof why),
+		              TR_ERR_PERM);
+		ASSERT_TRUE(strstr(why, "mark words object belongs to uid 65534") != NULL);
+		ASSERT_INT_EQ(chown(mpath, 0, (gid_t)-1), 0);
+	}
+	ASSERT_TRUE(rd == NULL);
+	ring_close(w);
+	TEST_DONE();
+}
+
 int
 main(void)
 {
 	test_append_iterate();
+	test_attach_owner();
 	test_live_growth();
 	test_grace_expiry();
 	test_eviction_order_and_pin();
