@@ -328,6 +328,26 @@ static void agent_by_pattern(struct engine *e, struct ct_call *c)
 		agent_set(c, RING_SIDE_CALLEE);
 }
 
+/* The agent side of a new call, from its INVITE: the one end inside
+ * agent_nets; when both ends are (an internal call, or the PBX's leg to the
+ * agent's phone) or neither is, the extension pattern decides; when both
+ * are and the pattern does not decide, the called party (the phone the
+ * PBX rings). Never the caller by arrival order: a caller taken for the
+ * agent could mark the call with the key code. */
+static void agent_by_invite(struct engine *e, struct ct_call *c, const struct decap_pkt *pkt)
+{
+	bool src = e->conf.n_agent_nets > 0 && net_match(e, pkt->family, pkt->src);
+	bool dst = e->conf.n_agent_nets > 0 && net_match(e, pkt->family, pkt->dst);
+
+	if (src != dst) {
+		agent_set(c, src ? RING_SIDE_CALLER : RING_SIDE_CALLEE);
+		return;
+	}
+	agent_by_pattern(e, c);
+	if (src && dst && c->rc.agent_side == RING_SIDE_UNKNOWN)
+		agent_set(c, RING_SIDE_CALLEE);
+}
+
 /* ------------------------------------------------------------ storing */
 
 static void fragmap_put(struct engine *e, uint64_t serial, const struct ct_call *c,
@@ -480,9 +500,7 @@ static struct ct_call *call_create(struct engine *e, const struct sip_msg *m,
 	         m->to_user[0] != '\0' ? m->to_user : m->ruri_user);
 	c->rc.agent_side = RING_SIDE_UNKNOWN;
 	c->invite_cseq = m->cseq_num;
-	agent_by_addr(e, c, RING_SIDE_CALLER, pkt->family, pkt->src);
-	agent_by_addr(e, c, RING_SIDE_CALLEE, pkt->family, pkt->dst);
-	agent_by_pattern(e, c);
+	agent_by_invite(e, c, pkt);
 	if (ring_call_new(e->ring, &c->rc, &slot) != 0) {
 		calltab_del(e->ct, c);     /* ring_call_new counted one frame in CALLS_FULL */
 		if (n_frames > 1)
@@ -614,8 +632,9 @@ static void te_event(struct engine *e, struct ct_call *c, const struct rtp_hdr *
 
 	if (dir > 1 || x->code[dir].len == 0)
 		return;
-	/* only the agent's own key presses, when we know which side that is */
-	if (c->rc.agent_side != RING_SIDE_UNKNOWN &&
+	/* only the agent's own key presses: while the agent side is unknown,
+	 * none (a caller must not be able to have the call recorded) */
+	if (c->rc.agent_side == RING_SIDE_UNKNOWN ||
 	    dir != (c->rc.agent_side == RING_SIDE_CALLER ? RING_DIR_FWD : RING_DIR_REV))
 		return;
 	if (rfc4733_det_feed(&x->det[dir], h->ts, h->payload, h->payload_len, &ev) != 1)

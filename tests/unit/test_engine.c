@@ -560,6 +560,51 @@ static void test_mark_code(void)
 	TEST_DONE();
 }
 
+static void tweak_mark_nets(struct engine_conf *c)
+{
+	snprintf(c->mark_code, sizeof(c->mark_code), "*9");
+	c->n_agent_nets = 1;
+	c->agent_nets[0].family = 4;
+	c->agent_nets[0].prefix = 24;
+	inet_pton(AF_INET, "10.0.0.0", c->agent_nets[0].addr);
+}
+
+/* Both ends inside agent_nets: the called party is the agent (the PBX's
+ * leg to the agent's phone), never the caller by arrival order. No agent
+ * side known: no key code marks the call, from either side. */
+static void test_agent_sides_unknown_code(void)
+{
+	struct env v;
+	struct ring_call c;
+	uint32_t slot = 0;
+	uint16_t seq = 100;
+	char sdp[512];
+
+	TEST_START("both ends in agent_nets: the callee is the agent; no agent side: no key code marks");
+	ASSERT_INT_EQ(env_open(&v, 16, tweak_mark_nets), 0);
+	feed_sip(&v, T0, "10.0.0.1", "10.0.0.2", "INVITE sip:2000@10.0.0.2 SIP/2.0",
+	         "<sip:1000@a>;tag=b1", BOB, "both@x", "1 INVITE", NULL, NULL);
+	ASSERT_INT_EQ(find_call(v.ring, "both@x", "b1", &slot, &c), 0);
+	ASSERT_INT_EQ(c.agent_side, RING_SIDE_CALLEE);
+	ASSERT_STR_EQ(c.agent, "2000");
+	fr_sdp(sdp, sizeof(sdp), "172.16.0.1", 4000, NULL);
+	feed_sip(&v, T0 + S(1), "172.16.0.1", "172.16.0.2", "INVITE sip:2000@172.16.0.2 SIP/2.0",
+	         "<sip:1000@a>;tag=u1", BOB, "unknown@x", "1 INVITE", NULL, sdp);
+	fr_sdp(sdp, sizeof(sdp), "172.16.0.2", 5000, NULL);
+	feed_sip(&v, T0 + S(2), "172.16.0.2", "172.16.0.1", "SIP/2.0 200 OK",
+	         "<sip:1000@a>;tag=u1", BOBT, "unknown@x", "1 INVITE", NULL, sdp);
+	ASSERT_INT_EQ(find_call(v.ring, "unknown@x", "u1", &slot, &c), 0);
+	ASSERT_INT_EQ(c.agent_side, RING_SIDE_UNKNOWN);
+	/* the caller keys *9, then the callee: neither marks */
+	send_digit(&v, T0 + S(3), &seq, 8000, 10, "172.16.0.1", 4000, "172.16.0.2", 5000);
+	send_digit(&v, T0 + S(4), &seq, 16000, 9, "172.16.0.1", 4000, "172.16.0.2", 5000);
+	send_digit(&v, T0 + S(5), &seq, 24000, 10, "172.16.0.2", 5000, "172.16.0.1", 4000);
+	send_digit(&v, T0 + S(6), &seq, 32000, 9, "172.16.0.2", 5000, "172.16.0.1", 4000);
+	ASSERT_U64_EQ(ring_mark_get(v.ring, slot) & RING_MK_REQ_PHONE, 0);
+	env_close(&v);
+	TEST_DONE();
+}
+
 static void tweak_nets(struct engine_conf *c)
 {
 	c->n_agent_nets = 1;
@@ -1001,6 +1046,7 @@ int main(void)
 	test_symmetric_learning();
 	test_rtcp_mux_and_rtcp_attr();
 	test_mark_code();
+	test_agent_sides_unknown_code();
 	test_bad_conf_refused();
 	test_agent_nets_ports_limits();
 	test_fragmented_invite();
