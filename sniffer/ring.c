@@ -1295,3 +1295,23 @@ ring_mark_pin(struct ring *r, uint32_t s, uint32_t gen)
 		return TR_ERR_GONE;
 	return 0;
 }
+
+/* ------------------------------------------------- reader: still current */
+
+int
+ring_is_current(const struct ring *r)
+{
+	struct ring_hdr h;
+	int fd, rv;
+
+	if (r->anon || r->name[0] == '\0')
+		return 1;
+	if ((fd = shm_open(r->name, O_RDONLY, 0)) < 0)
+		return errno == ENOENT ? 0 : TR_ERR_SYS;
+	if (pread(fd, &h, sizeof h, 0) != (ssize_t)sizeof h)
+		rv = 0;      /* shorter than a header: a successor being created */
+	else
+		rv = h.magic == RING_MAGIC && h.created_ns == r->hdr->created_ns;
+	close(fd);
+	return rv;
+}

@@ -249,6 +249,12 @@ int  ring_mark_request(struct ring *, uint32_t slot, uint32_t gen);
 int  ring_call_read(const struct ring *, uint32_t slot, struct ring_call *out);
 /* Copies the header counters (racy but monotonic fields). */
 void ring_stats_read(const struct ring *, struct ring_stats *out);
+/* Whether the ring's name still leads to this ring: 1 yes, 0 when the
+ * object was unlinked (its writer ended) or the name now holds another
+ * ring (or one being created), TR_ERR_SYS when it cannot be opened to
+ * check. A reader's mapping outlives the unlink; this tells it to let go.
+ * Read-only; a private anonymous ring is always current. */
+int  ring_is_current(const struct ring *);
 /* Finds the live slot of a Call-ID (and from-tag if not NULL). */
 int  ring_find(const struct ring *, const char *call_id, const char *from_tag, uint32_t *slotp,
                struct ring_call *out);

@@ -82,30 +82,49 @@ void live_free(struct live *l)
 	free(l);
 }
 
+/* The writer (the sniffer) is alive when its heartbeat, updated at least
+ * once a second, is at most LIVE_STALE_NS old: sniffer_alive of
+ * /api/calls, writer_alive of /api/status, threatrec_sniffer_alive. */
+static bool writer_alive(const struct ring_stats *st, uint64_t now)
+{
+	return st->heartbeat + LIVE_STALE_NS >= now;
+}
+
+/* Seconds since the writer's last heartbeat (0 before the first). */
+static double heartbeat_age(const struct ring_stats *st, uint64_t now)
+{
+	return st->heartbeat && st->heartbeat < now ? (double)(now - st->heartbeat) / 1e9 : 0.0;
+}
+
 /* Attaches when not attached, or re-attaches when the writer looks gone
- * (the sniffer re-creates the ring when it restarts). At most once a second. */
+ * (the sniffer re-creates the ring when it restarts). A ring whose name no
+ * longer leads to it (the sniffer ended and unlinked it, or a successor
+ * replaced it) is let go even when nothing can be attached instead, so the
+ * counters of a dead ring are not shown as the sniffer's. At most once a
+ * second. */
 static void live_refresh(struct live *l)
 {
 	struct ring *nr = NULL, *old = NULL;
 	struct ring_stats st;
 	uint64_t now = tr_wall_ns();
-	bool want;
+	bool want, gone = false;
 
 	if (pthread_mutex_trylock(&l->attach_mu) != 0)
 		return;   /* someone else is at it */
 	if (now - l->last_try < LIVE_RETRY_NS)
 		goto out;
+	l->last_try = now;
 	pthread_rwlock_rdlock(&l->lock);
 	want = l->ring == NULL;
 	if (!want) {
 		ring_stats_read(l->ring, &st);
-		want = st.heartbeat + LIVE_STALE_NS < now;
+		gone = ring_is_current(l->ring) == 0;
+		want = gone || !writer_alive(&st, now);
 	}
 	pthread_rwlock_unlock(&l->lock);
 	if (!want)
 		goto out;
-	l->last_try = now;
-	if (ring_attach_owner(l->name, RING_ATTACH_RDONLY, l->owner, &nr, NULL, 0) != 0)
+	if (ring_attach_owner(l->name, RING_ATTACH_RDONLY, l->owner, &nr, NULL, 0) != 0 && !gone)
 		goto out;
 	pthread_rwlock_wrlock(&l->lock);
 	old = l->ring;
@@ -330,7 +349,7 @@ int live_calls_json(struct live *l, uint32_t role, const char *ext, json_t **out
 		memset(&st, 0, sizeof(st));
 	}
 	o = json_pack("{s:O,s:b,s:b,s:o}", "calls", arr, "ring", l->ring != NULL,
-	              "sniffer_alive", l->ring != NULL && st.heartbeat + LIVE_STALE_NS >= tr_wall_ns(),
+	              "sniffer_alive", l->ring != NULL && writer_alive(&st, tr_wall_ns()),
 	              "clock", iso_time(st.last_ts));
 	pthread_rwlock_unlock(&l->lock);
 	if (o == NULL)
@@ -499,9 +518,8 @@ int live_stats_json(struct live *l, json_t **outp)
 	              "fill", st.chunks_total ? (double)st.chunks_used / (double)st.chunks_total : 0.0,
 	              "rejects", rej,
 	              "clock", iso_time(st.last_ts),
-	              "heartbeat_age", st.heartbeat && st.heartbeat < now ?
-	                               (double)(now - st.heartbeat) / 1e9 : 0.0,
-	              "writer_alive", st.heartbeat + LIVE_STALE_NS >= now);
+	              "heartbeat_age", heartbeat_age(&st, now),
+	              "writer_alive", writer_alive(&st, now));
 done:
 	if (o == NULL)
 		goto out;
@@ -515,6 +533,7 @@ out:
 void live_metrics(struct live *l, FILE *f)
 {
 	struct ring_stats st;
+	uint64_t now = tr_wall_ns();
 	bool att;
 	unsigned i;
 
@@ -526,8 +545,15 @@ void live_metrics(struct live *l, FILE *f)
 	pthread_rwlock_unlock(&l->lock);
 	fprintf(f, "# HELP threatrec_ring_attached 1 when the web UI has the ring mapped.\n"
 	           "# TYPE threatrec_ring_attached gauge\nthreatrec_ring_attached %d\n", att);
+	fprintf(f, "# HELP threatrec_sniffer_alive 1 when the ring's writer (the sniffer) "
+	           "updated its heartbeat within the last 5 s.\n"
+	           "# TYPE threatrec_sniffer_alive gauge\nthreatrec_sniffer_alive %d\n",
+	        att && writer_alive(&st, now));
 	if (!att)
 		return;
+	fprintf(f, "# HELP threatrec_ring_heartbeat_age_seconds Seconds since the sniffer's last "
+	           "heartbeat in the ring.\n# TYPE threatrec_ring_heartbeat_age_seconds gauge\n"
+	           "threatrec_ring_heartbeat_age_seconds %.3f\n", heartbeat_age(&st, now));
 #define CTR(name, help, v) \
 	fprintf(f, "# HELP threatrec_" name " " help "\n# TYPE threatrec_" name " counter\n" \
 	           "threatrec_" name " %" PRIu64 "\n", (uint64_t)(v))

@@ -3,7 +3,8 @@
  * ring a restarted sniffer creates under the same name, whose gens start at
  * 1 again (same slot, same gen, even the same Call-ID when a capture is
  * replayed); and neither the memory nor the vault's list marks a call whose
- * ring mark word shows no mark. */
+ * ring mark word shows no mark. /metrics: the sniffer's heartbeat, and a
+ * ring the sniffer unlinked is let go (ring_is_current). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,22 @@ static uint32_t mk_call(struct ring *r, const char *id, uint64_t t)
 	return s;
 }
 
+/* live_metrics' text into buf (NUL-terminated, cut at n - 1 bytes). */
+static void metrics_text(struct live *l, char *buf, size_t n)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	buf[0] = '\0';
+	if (f == NULL)
+		return;
+	live_metrics(l, f);
+	fclose(f);
+	snprintf(buf, n, "%s", text ? text : "");
+	free(text);
+}
+
 /* The first call of a fresh live_calls_json list (supervisor view). */
 static json_t *first_call(struct live *l, json_t **listp)
 {
@@ -64,7 +81,8 @@ int main(void)
 	struct ring *w = NULL, *mk = NULL;
 	struct live *l;
 	struct ring_call c, other;
-	json_t *list = NULL, *call, *vault;
+	json_t *list = NULL, *list2 = NULL, *call, *vault;
+	char text[8192];
 	uint32_t s;
 
 	snprintf(name, sizeof(name), "/threatrec-unit-live-%d", (int)getpid());
@@ -135,6 +153,65 @@ int main(void)
 	ASSERT_TRUE(json_is_object(json_object_get(call, "mark")));
 	ASSERT_TRUE(mark_str(call, "state") != NULL && strcmp(mark_str(call, "state"), "requested") == 0);
 	ASSERT_TRUE(mark_str(call, "by") == NULL && mark_str(call, "note") == NULL);
+	TEST_DONE();
+
+	TEST_START("live_metrics: sniffer alive, then a stale heartbeat (ring still there)");
+	ring_stats_w(w)->heartbeat = tr_wall_ns();
+	metrics_text(l, text, sizeof(text));
+	ASSERT_TRUE(strstr(text, "\nthreatrec_ring_attached 1\n") != NULL);
+	ASSERT_TRUE(strstr(text, "\nthreatrec_sniffer_alive 1\n") != NULL);
+	ASSERT_TRUE(strstr(text, "\nthreatrec_ring_heartbeat_age_seconds 0.") != NULL);
+	ring_stats_w(w)->heartbeat = tr_wall_ns() - 8000000000ULL;
+	metrics_text(l, text, sizeof(text));
+	ASSERT_TRUE(strstr(text, "\nthreatrec_ring_attached 1\n") != NULL);
+	ASSERT_TRUE(strstr(text, "\nthreatrec_sniffer_alive 0\n") != NULL);
+	ASSERT_TRUE(strstr(text, "\nthreatrec_ring_heartbeat_age_seconds 8.") != NULL);
+	ASSERT_TRUE(strstr(text, "\nthreatrec_packets_total ") != NULL);
+	TEST_DONE();
+
+	TEST_START("live_metrics: a ring the sniffer unlinked is let go, a new one attached");
+	ring_close(w);                      /* the writer ends: the objects are unlinked */
+	w = NULL;
+	usleep(1100 * 1000);                /* live.c looks at most once a second */
+	metrics_text(l, text, sizeof(text));
+	ASSERT_TRUE(strstr(text, "\nthreatrec_ring_attached 0\n") != NULL);
+	ASSERT_TRUE(strstr(text, "\nthreatrec_sniffer_alive 0\n") != NULL);
+	ASSERT_TRUE(strstr(text, "heartbeat_age") == NULL);
+	ASSERT_TRUE(strstr(text, "threatrec_packets_total") == NULL);
+	ASSERT_INT_EQ(live_calls_json(l, IPC_ROLE_SUPERVISOR, "", &list2), 0);
+	ASSERT_TRUE(json_is_false(json_object_get(list2, "ring")));
+	ASSERT_INT_EQ((int)json_array_size(json_object_get(list2, "calls")), 0);
+	json_decref(list2);
+	w = mk_ring(name);
+	ASSERT_TRUE(w != NULL);
+	usleep(1100 * 1000);
+	metrics_text(l, text, sizeof(text));
+	ASSERT_TRUE(strstr(text, "\nthreatrec_ring_attached 1\n") != NULL);
+	ASSERT_TRUE(strstr(text, "\nthreatrec_sniffer_alive 1\n") != NULL);
+	TEST_DONE();
+
+	TEST_START("ring_is_current: 1 while the name leads to the ring, 0 once unlinked or "
+	           "replaced; a private ring is always current");
+	{
+		struct ring *rd = NULL, *anon = NULL;
+		struct ring_conf rc = { NULL, 32 * 4096, 16, 4096, 1000, 0600, 0, 0 };
+
+		ASSERT_INT_EQ(ring_attach(name, RING_ATTACH_RDONLY, &rd), 0);
+		ASSERT_INT_EQ(ring_is_current(rd), 1);
+		ASSERT_INT_EQ(ring_is_current(w), 1);
+		ring_close(w);
+		w = NULL;
+		ASSERT_INT_EQ(ring_is_current(rd), 0);
+		usleep(2000);                   /* another creation time */
+		w = mk_ring(name);
+		ASSERT_TRUE(w != NULL);
+		ASSERT_INT_EQ(ring_is_current(rd), 0);
+		ASSERT_INT_EQ(ring_is_current(w), 1);
+		ring_close(rd);
+		ASSERT_INT_EQ(ring_create(&rc, &anon), 0);
+		ASSERT_INT_EQ(ring_is_current(anon), 1);
+		ring_close(anon);
+	}
 	TEST_DONE();
 
 	json_decref(vault);

@@ -24,7 +24,7 @@ cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	rm -rf "$tmp"
-	rm -f "/dev/shm${ring}" "/dev/shm${ring}.marks"
+	rm -f "/dev/shm${ring}" "/dev/shm${ring}.marks" "/dev/shm/trwebui-m-$$" "/dev/shm/trwebui-m-$$.marks"
 }
 trap cleanup EXIT INT TERM
 
@@ -220,6 +220,60 @@ if python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1",0)
 	kill "$v6" 2>/dev/null
 else
 	echo "skip IPv6 check: no ::1"
+fi
+# /metrics shows the sniffer going away: a stopped sniffer's heartbeat goes
+# stale (threatrec_sniffer_alive 0, the ring still attached); a sniffer that
+# ended unlinked its ring, which the web UI lets go (ring_attached 0, no
+# frozen counters); a new sniffer's ring is attached again
+mring="/trwebui-m-$$"
+mport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$B/threatrec-sniffer" -r "$pcap" --pace 1.0 --loop --ring "$mring" >"$tmp/sniffer-m.log" 2>&1 &
+msn=$!
+pids+=($msn)
+"$B/threatrec-webui" -s port="$mport" -s vault_socket="$tmp/vault.sock" -s ring="$mring" \
+	>"$tmp/webui-m.log" 2>&1 &
+pids+=($!)
+metrics() {   # "attached alive age-or-none packets-or-none", once the first word is $1
+	python3 - "$mport" "$1" <<'PY'
+import http.client, re, sys, time
+want, got = sys.argv[2], ""
+for _ in range(60):
+    try:
+        c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=2)
+        c.request("GET", "/metrics")
+        t = c.getresponse().read().decode()
+        v = lambda k: (re.findall(r"^threatrec_%s (\S+)$" % k, t, re.M) or ["none"])[0]
+        age = v("ring_heartbeat_age_seconds")
+        got = " ".join([v("ring_attached"), v("sniffer_alive"),
+                        age if age == "none" else ">5" if float(age) > 5 else "<5",
+                        "none" if v("packets_total") == "none" else "n"])
+        if got.startswith(want):
+            break
+    except OSError:
+        pass
+    time.sleep(0.25)
+print(got)
+PY
+}
+m1=$(metrics "1 1")
+kill -STOP "$msn"
+sleep 4
+m2=$(metrics "1 0")
+kill -CONT "$msn"
+kill "$msn"
+wait "$msn" 2>/dev/null
+[ -e "/dev/shm$mring" ] && m3="ring not unlinked" || m3=$(metrics "0")
+"$B/threatrec-sniffer" -r "$pcap" --pace 1.0 --loop --ring "$mring" >>"$tmp/sniffer-m.log" 2>&1 &
+msn=$!
+pids+=($msn)
+m4=$(metrics "1 1")
+kill "$msn"
+if [ "$m1|$m2|$m3|$m4" = "1 1 <5 n|1 0 >5 n|0 0 none none|1 1 <5 n" ]; then
+	echo "ok   /metrics: sniffer_alive 1, stale heartbeat 0 (age > 5 s), ended sniffer's ring let go (ring_attached 0), new ring attached"
+	p=$((p + 1))
+else
+	echo "FAIL /metrics sniffer down: got '$m1|$m2|$m3|$m4', want '1 1 <5 n|1 0 >5 n|0 0 none none|1 1 <5 n'"
+	f=$((f + 1)); tail -n 5 "$tmp/webui-m.log" "$tmp/sniffer-m.log"
 fi
 # HTTPS: a self-signed certificate; the cookie gets Secure, answers get HSTS
 if command -v openssl >/dev/null 2>&1 &&
