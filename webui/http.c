@@ -31,6 +31,9 @@
  * needs gets an immediate 431 and the socket is shut down. */
 #define HTTP_URI_MAX       8192u
 #define HTTP_ARGS_MAX      64u
+/* HTTPS: TLS 1.2 and 1.3 only (GnuTLS's NORMAL would also take 1.0 and
+ * 1.1, RFC 8996 deprecates them); NORMAL's ciphers and groups otherwise. */
+#define HTTP_TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 
 static const char http_431[] =
 	"HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n"
@@ -321,6 +324,7 @@ int http_start(const struct wconf *conf, struct api_env *env, struct http **hp)
 		MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
 		h->cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, h->cert,
 		MHD_OPTION_HTTPS_MEM_KEY, h->key,
+		MHD_OPTION_HTTPS_PRIORITIES, HTTP_TLS_PRIORITIES,
 		MHD_OPTION_END);
 	if (h->d == NULL) {
 		log_err_f("cannot listen on %s port %u: %s", conf->listen, conf->port,

@@ -306,6 +306,47 @@ PY
 	else
 		echo "FAIL HTTPS: got '$got'"; f=$((f + 1)); tail -n 5 "$tmp/webui-tls.log"
 	fi
+	# TLS 1.2 and 1.3 only: a TLS 1.0 / 1.1 handshake fails. The client is
+	# shown able to do 1.0 and 1.1 (SECLEVEL=0) against a Python server
+	# first, so a refusal is the web UI's, not the local OpenSSL's.
+	got=$(python3 - "$tport" "$tmp/cert.pem" "$tmp/key.pem" <<'PY'
+import socket, ssl, sys, threading, warnings
+warnings.simplefilter("ignore", DeprecationWarning)   # TLSv1, TLSv1_1: that is the point
+V = ssl.TLSVersion
+def hello(port, ver):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT); ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE; ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+    ctx.minimum_version = ctx.maximum_version = ver
+    try:
+        with socket.create_connection(("127.0.0.1", port), 5) as s, ctx.wrap_socket(s) as t:
+            return t.version()
+    except (OSError, ssl.SSLError):
+        return "refused"
+srv = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); srv.set_ciphers("DEFAULT:@SECLEVEL=0")
+srv.minimum_version = V.TLSv1; srv.load_cert_chain(sys.argv[2], sys.argv[3])
+ls = socket.create_server(("127.0.0.1", 0))
+def serve():
+    while True:
+        c, _ = ls.accept()
+        try:
+            srv.wrap_socket(c, server_side=True).close()
+        except (OSError, ssl.SSLError):
+            c.close()
+threading.Thread(target=serve, daemon=True).start()
+ctl = [hello(ls.getsockname()[1], v) for v in (V.TLSv1, V.TLSv1_1)]
+web = [hello(int(sys.argv[1]), v) for v in (V.TLSv1, V.TLSv1_1, V.TLSv1_2, V.TLSv1_3)]
+print(" ".join(ctl), "|", " ".join(web))
+PY
+)
+	if [ "$got" = "TLSv1 TLSv1.1 | refused refused TLSv1.2 TLSv1.3" ]; then
+		echo "ok   HTTPS: TLS 1.0 and 1.1 refused, TLS 1.2 and 1.3 accepted"; p=$((p + 1))
+	elif [ "${got%% |*}" != "TLSv1 TLSv1.1" ] && [ "${got#*| }" = "refused refused TLSv1.2 TLSv1.3" ]; then
+		echo "ok   HTTPS: TLS 1.2 and 1.3 accepted (this OpenSSL cannot speak 1.0/1.1 at all: '${got%% |*}')"
+		p=$((p + 1))
+	else
+		echo "FAIL HTTPS versions: got '$got', want 'TLSv1 TLSv1.1 | refused refused TLSv1.2 TLSv1.3'"
+		f=$((f + 1))
+	fi
 else
 	echo "skip HTTPS check: openssl is not installed"
 fi
