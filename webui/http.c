@@ -13,6 +13,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 
 #include "err.h"
 #include "log.h"
@@ -138,6 +140,83 @@ out:
 	if (f != NULL)
 		fclose(f);
 	return buf;
+}
+
+/* Checks the certificate and key as libmicrohttpd will load them (GnuTLS),
+ * and the priority string, so that a bad pair is refused with a reason
+ * instead of "libmicrohttpd could not start". 0, or TR_ERR_CONFIG with the
+ * message (naming the files) in why. */
+static int tls_check(const struct wconf *conf, const char *cert, const char *key, char *why,
+                     size_t whylen)
+{
+	gnutls_certificate_credentials_t cred = NULL;
+	gnutls_x509_crt_t *crts = NULL;
+	gnutls_x509_privkey_t pk = NULL;
+	gnutls_priority_t prio = NULL;
+	gnutls_datum_t cd = { (unsigned char *)(uintptr_t)cert, (unsigned int)strlen(cert) };
+	gnutls_datum_t kd = { (unsigned char *)(uintptr_t)key, (unsigned int)strlen(key) };
+	const char *at = NULL;
+	unsigned int ncrts = 0, i;
+	int g, r = TR_ERR_CONFIG;
+
+	g = gnutls_x509_crt_list_import2(&crts, &ncrts, &cd, GNUTLS_X509_FMT_PEM, 0);
+	if (g < 0) {
+		snprintf(why, whylen, strstr(cert, "PRIVATE KEY-----") != NULL ?
+		         "tls_cert %s holds a private key, not a certificate (tls_cert and tls_key "
+		         "swapped?)" : "tls_cert %s is not a PEM certificate (%s)", conf->tls_cert,
+		         strstr(cert, "-----BEGIN ") ? gnutls_strerror(g) : "no -----BEGIN line");
+		goto out;
+	}
+	if ((g = gnutls_x509_privkey_init(&pk)) < 0) {
+		snprintf(why, whylen, "GnuTLS: %s", gnutls_strerror(g));
+		goto out;
+	}
+	g = gnutls_x509_privkey_import2(pk, &kd, GNUTLS_X509_FMT_PEM, NULL, 0);
+	if (g < 0) {
+		if (g == GNUTLS_E_DECRYPTION_FAILED || strstr(key, "ENCRYPTED") != NULL)
+			snprintf(why, whylen, "tls_key %s is encrypted (has a passphrase): the web UI "
+			         "needs the key unencrypted (openssl pkey -in KEY -out NEWKEY), readable "
+			         "only by its user", conf->tls_key);
+		else if (strstr(key, "-----BEGIN CERTIFICATE") != NULL)
+			snprintf(why, whylen, "tls_key %s holds a certificate, not a private key "
+			         "(tls_cert and tls_key swapped?)", conf->tls_key);
+		else
+			snprintf(why, whylen, "tls_key %s is not a PEM private key (%s)", conf->tls_key,
+			         strstr(key, "-----BEGIN ") ? gnutls_strerror(g) : "no -----BEGIN line");
+		goto out;
+	}
+	if ((g = gnutls_certificate_allocate_credentials(&cred)) < 0) {
+		snprintf(why, whylen, "GnuTLS: %s", gnutls_strerror(g));
+		goto out;
+	}
+	g = gnutls_certificate_set_x509_key_mem2(cred, &cd, &kd, GNUTLS_X509_FMT_PEM, NULL, 0);
+	if (g == GNUTLS_E_CERTIFICATE_KEY_MISMATCH) {
+		snprintf(why, whylen, "tls_key %s does not match tls_cert %s (the key of another "
+		         "certificate?)", conf->tls_key, conf->tls_cert);
+		goto out;
+	}
+	if (g < 0) {
+		snprintf(why, whylen, "tls_cert %s with tls_key %s: %s", conf->tls_cert,
+		         conf->tls_key, gnutls_strerror(g));
+		goto out;
+	}
+	if ((g = gnutls_priority_init2(&prio, HTTP_TLS_PRIORITIES, &at, 0)) < 0) {
+		snprintf(why, whylen, "GnuTLS refuses the priority string \"%s\" at \"%s\": %s",
+		         HTTP_TLS_PRIORITIES, at ? at : "", gnutls_strerror(g));
+		goto out;
+	}
+	r = 0;
+out:
+	if (prio != NULL)
+		gnutls_priority_deinit(prio);
+	if (cred != NULL)
+		gnutls_certificate_free_credentials(cred);
+	if (pk != NULL)
+		gnutls_x509_privkey_deinit(pk);
+	for (i = 0; i < ncrts; i++)
+		gnutls_x509_crt_deinit(crts[i]);
+	gnutls_free(crts);
+	return r;
 }
 
 /* Why the listening socket could not be had (libmicrohttpd does not say):
@@ -269,7 +348,7 @@ int http_start(const struct wconf *conf, struct api_env *env, struct http **hp)
 	struct sockaddr_in sin;
 	struct sockaddr_in6 sin6;
 	struct sockaddr *sa;
-	char why[128];
+	char why[128], tlswhy[2 * WCONF_PATH_MAX + 128];
 	/* epoll: idle (slow) connections cost a pool, not a poll() slot scan */
 	unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
 	int r = TR_ERR_CONFIG;
@@ -306,6 +385,10 @@ int http_start(const struct wconf *conf, struct api_env *env, struct http **hp)
 		}
 		if ((h->key = read_pem(conf->tls_key, why, sizeof(why))) == NULL) {
 			log_err_f("cannot read tls_key %s: %s", conf->tls_key, why);
+			goto out;
+		}
+		if (tls_check(conf, h->cert, h->key, tlswhy, sizeof(tlswhy)) != 0) {
+			log_err_f("%s", tlswhy);
 			goto out;
 		}
 		flags |= MHD_USE_TLS;

@@ -347,6 +347,36 @@ PY
 		echo "FAIL HTTPS versions: got '$got', want 'TLSv1 TLSv1.1 | refused refused TLSv1.2 TLSv1.3'"
 		f=$((f + 1))
 	fi
+	# a certificate and key that do not go together are refused at the start,
+	# naming the files and the reason (not "libmicrohttpd could not start")
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/key2.pem" -out "$tmp/cert2.pem" \
+		-days 1 -subj /CN=other >/dev/null 2>&1
+	openssl pkey -in "$tmp/key.pem" -aes256 -passout pass:secret -out "$tmp/key-enc.pem" 2>/dev/null
+	echo "not a PEM file" >"$tmp/garbage.pem"
+	bad=0
+	for c in "cert.pem key2.pem tls_key $tmp/key2.pem does not match tls_cert $tmp/cert.pem" \
+	         "cert.pem garbage.pem tls_key $tmp/garbage.pem is not a PEM private key" \
+	         "garbage.pem key.pem tls_cert $tmp/garbage.pem is not a PEM certificate" \
+	         "key.pem cert.pem tls_cert $tmp/key.pem holds a private key, not a certificate (tls_cert and tls_key swapped?)" \
+	         "cert.pem cert.pem tls_key $tmp/cert.pem holds a certificate, not a private key" \
+	         "cert.pem key-enc.pem tls_key $tmp/key-enc.pem is encrypted"; do
+		set -- $c
+		want=${c#* * }
+		bport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+		timeout 10 "$B/threatrec-webui" -s port="$bport" -s vault_socket="$tmp/vault.sock" -s ring="$ring" \
+			-s tls_cert="$tmp/$1" -s tls_key="$tmp/$2" >"$tmp/badtls.out" 2>&1
+		rc=$?
+		if [ "$rc" = 0 ] || [ "$rc" = 124 ] || ! grep -qF -- "$want" "$tmp/badtls.out" ||
+		   grep -q "could not start" "$tmp/badtls.out"; then
+			echo "FAIL TLS pair $1 + $2: rc $rc, want '$want'"; cat "$tmp/badtls.out"; bad=1
+		fi
+	done
+	if [ "$bad" = 0 ]; then
+		echo "ok   TLS pair refused at the start with its reason: mismatch, garbage key/cert, swapped, cert as key, encrypted key"
+		p=$((p + 1))
+	else
+		f=$((f + 1))
+	fi
 else
 	echo "skip HTTPS check: openssl is not installed"
 fi
