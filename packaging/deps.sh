@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 want=""
 for g in "$@"; do
 	case "$g" in
-	build) want="$want build-essential pkg-config libpcap-dev libosip2-dev libsndfile1-dev libsodium-dev libsqlite3-dev sqlite3 libmicrohttpd-dev libjansson-dev libarchive-dev" ;;
+	build) want="$want build-essential pkg-config libpcap-dev libosip2-dev libsndfile1-dev libsodium-dev libsqlite3-dev sqlite3 libmicrohttpd-dev libgnutls28-dev libjansson-dev libarchive-dev" ;;
 	test) want="$want tshark python3 sox clang libclang-rt-14-dev iproute2 sip-tester tcpdump procps psmisc curl util-linux minisign openssl" ;;
 	browser)
 		want="$want chromium"
