@@ -25,6 +25,10 @@ a, o, actor, k, v = sys.argv[1:6]
 sys.exit(0 if any(r["action"] == a and r["object"] == o and r["actor"] == actor and
                   str(json.loads(r["detail"] or "{}").get(k)) == v for r in d["audit"]) else 1)' "$@"
 }
+# group_alive PGID: the live (not zombie) processes of a process group, one
+# "PID COMMAND" line each; false when there are none
+group_alive() { ps -e -o pgid=,stat=,pid=,args= | awk -v g="$1" '$1 == g && $2 !~ /^Z/ {print $3, $4, $5; n++} END {exit !n}'; }
+export -f group_alive
 eventually() { local i; for i in $(seq 100); do "$@" && return 0; sleep 0.1; done; return 1; }   # up to 10 s
 eventually_n() { local i n="$1"; shift; for i in $(seq "$n"); do "$@" && return 0; sleep 0.1; done; return 1; }
 
@@ -237,10 +241,14 @@ check "phone-marked call sealed" wait_state "$I" "$ID4" sealed
 
 # --- stop a live recording (while notify_command hangs: it must not matter) ---
 cp "$T/notify.sh" "$T/notify.ok"
-printf '#!/bin/sh\nexec sleep 30\n' > "$T/notify.sh"
+# a script with a child in the background and one in the foreground: the
+# timeout kills its whole process group, not only the script
+printf '#!/bin/sh\necho $$ > "%s/hang.pg"\nsleep 30 &\nexec sleep 31\n' "$T" > "$T/notify.sh"
 read -r S5 G5 <<<"$(rf call c5@test 1001 2002 1001)"
 rf rtp "$S5" 20 >/dev/null
 ID5=$("$C" "$S" mark "$SAM" "$S5" "$G5" c5@test | jget '["recording"]')
+eventually bash -c "[ -s '$T/hang.pg' ] && group_alive \$(cat '$T/hang.pg') > '$T/hang.ps' &&
+	grep -q 'sleep 30\$' '$T/hang.ps' && grep -q 'sleep 31\$' '$T/hang.ps'"
 check "agent of the call cannot stop a supervisor's recording (403)" bash -c "'$C' '$S' stop '$A' '$ID5' | grep -q '^ERR 403'"
 check "agent of another extension: 404 as for an unknown id" bash -c "
 	[ \"\$('$C' '$S' stop '$BOB' '$ID5')\" = \"\$('$C' '$S' stop '$BOB' 20990101T000000Z-0000000000)\" ] &&
@@ -256,6 +264,8 @@ check "a second stop: idempotent (or 409 once sealed), one stop_recording row" b
 	[ \"\$('$C' '$S' audit '$ADM' stop_recording | grep -o '\"object\":\"$ID5\"' | wc -l)\" = 1 ]"
 check "stopped recording sealed while the call goes on" wait_state "$I" "$ID5" sealed
 check "the hanging notify_command was killed after notify_timeout and counted" eventually bash -c "'$C' '$S' status '$I' | grep -q '\"failed\":1'"
+check "... while it hung, its process group held both sleeps" bash -c "grep -q 'sleep 30\$' '$T/hang.ps' && grep -q 'sleep 31\$' '$T/hang.ps'"
+check "... and no process of that group is left (the background sleep included)" eventually bash -c "! group_alive \$(cat '$T/hang.pg')"
 cp "$T/notify.ok" "$T/notify.sh"
 read -r S8 G8 <<<"$(rf call c8@test 1001 2002 1001)"
 rf rtp "$S8" 20 >/dev/null
@@ -542,6 +552,49 @@ while o < len(b):
     cl = struct.unpack('<I', b[o+8:o+12])[0]; o += 16 + cl; n += 1
 assert n == 402, n
 PY
+
+# --- notifications: a burst of marks queues, none is lost; stderr capped; exec errors named ---
+cp "$T/notify.sh" "$T/notify.ok"
+printf '#!/bin/sh\nsleep 1\ncat >> "%s/burst.json"\n' "$T" > "$T/notify.sh"
+for i in $(seq 24); do
+	read -r s g <<<"$(rf call b$i@test 1001 2002 1001)"; rf rtp "$s" 5 >/dev/null; echo "$s $g b$i@test"
+done > "$T/burst.calls"
+MPIDS=""
+while read -r s g cid; do "$C" "$S" mark "$SAM" "$s" "$g" "$cid" > "$T/burst.$cid" & MPIDS="$MPIDS $!"; done < "$T/burst.calls"
+wait $MPIDS
+check "24 marks at once: all accepted" bash -c "[ \$(cat '$T'/burst.b*@test | grep -c '\"state\":\"recording\"') = 24 ]"
+check "... 16 run, the others wait (logged as queued)" bash -c "grep -q 'notify_command queued (16 running' '$T/vault.log'"
+check "... and every mark's notification runs: 24 call ids in what the command got" eventually_n 150 bash -c "
+	[ \$(grep -o '\"call_id\":\"b[0-9]*@test\"' '$T/burst.json' 2>/dev/null | sort -u | wc -l) = 24 ]"
+check "... status: 24 started, none failed or skipped" eventually bash -c "
+	'$C' '$S' status '$I' | python3 -c 'import json,sys; n=json.load(sys.stdin)[\"vault\"][\"notify\"]; sys.exit(n != {\"started\": 24, \"failed\": 0, \"skipped\": 0})'"
+while read -r s g cid; do rf end "$s" >/dev/null; done < "$T/burst.calls"
+mark_one() {   # mark_one CALLID: a new live call, marked by sam
+	local s g; read -r s g <<<"$(rf call "$1" 1001 2002 1001)"; rf rtp "$s" 5 >/dev/null
+	"$C" "$S" mark "$SAM" "$s" "$g" "$1" >/dev/null; echo "$s"
+}
+printf '#!/bin/sh\nyes "noise from notify" | head -n 170000 >&2\ncat > /dev/null\n' > "$T/notify.sh"
+n0=$(grep -c . "$T/vault.log")
+S10=$(mark_one c10@test)
+check "a command writing 3 MB to stderr: the log gets 10 lines and a count of the rest" eventually bash -c "
+	tail -n +$((n0 + 1)) '$T/vault.log' | grep -q 'more bytes of stderr not logged' &&
+	[ \$(tail -n +$((n0 + 1)) '$T/vault.log' | grep -c 'noise from notify') = 10 ] &&
+	[ \$(tail -n +$((n0 + 1)) '$T/vault.log' | wc -c) -lt 20000 ]"
+chmod 600 "$T/notify.sh"
+S11=$(mark_one c11@test)
+check "a program that cannot be run (mode 0600 now): the log says why" eventually bash -c "
+	grep -q 'notify_command: cannot run $T/notify.sh: Permission denied' '$T/vault.log'"
+# the vault stops while a notification hangs: its process group goes with it
+printf '#!/bin/sh\necho $$ > "%s/stop.pg"\nsleep 30 &\nexec sleep 31\n' "$T" > "$T/notify.sh"
+chmod 700 "$T/notify.sh"
+S12=$(mark_one c12@test)
+eventually bash -c "[ -s '$T/stop.pg' ] && [ \$(group_alive \$(cat '$T/stop.pg') | wc -l) = 2 ]"
+kill "$VPID"; wait "$VPID" 2>/dev/null; VPID=""
+check "the vault stopped while a notification hung: no process of its group is left" eventually bash -c "
+	[ -s '$T/stop.pg' ] && ! group_alive \$(cat '$T/stop.pg') && grep -q 'killed: the vault stops' '$T/vault.log'"
+cp "$T/notify.ok" "$T/notify.sh"
+start_vault
+for s in "$S10" "$S11" "$S12"; do rf end "$s" >/dev/null; done
 
 # --- the sniffer stops (ring removed) while a marked call is live ---
 read -r S7 G7 <<<"$(rf call c7@test 1001 2002 1001)"
