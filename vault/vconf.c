@@ -1,4 +1,5 @@
 /* vconf.c - the [vault] section of threatrec.conf, table-driven (common/conf.h). */
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,8 +7,10 @@
 #include <unistd.h>
 #include <pwd.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include "conf.h"
 #include "err.h"
+#include "notify.h"
 #include "vconf.h"
 #include "ring.h"
 #include <jansson.h>
@@ -64,6 +67,59 @@ out:
 	return r;
 }
 
+/* notify_command = /path/to/program [arguments]: checked here, so that a
+ * mistake stops the vault at start with FILE:LINE instead of failing at the
+ * first mark. Split on blanks as notify.c does; at most NOTIFY_ARGS_MAX
+ * words; the program an absolute path to an executable regular file (for
+ * the user reading the config: run the check as the vault's user). */
+static int
+parse_notify(void *dst, const char *value, char *err, size_t errlen)
+{
+	struct vconf *c = dst;
+	char prog[VCONF_PATH_MAX];
+	const char *p = value;
+	struct stat st;
+	size_t n, words = 0;
+	int r = TR_ERR_CONFIG;
+
+	if (strlen(value) >= sizeof c->notify_command) {
+		snprintf(err, errlen, "notify_command is too long (at most %d bytes)", VCONF_PATH_MAX - 1);
+		goto out;
+	}
+	while (*(p += strspn(p, " \t")) != '\0') {
+		words++;
+		p += strcspn(p, " \t");
+	}
+	if (words > NOTIFY_ARGS_MAX) {
+		snprintf(err, errlen, "notify_command has %zu words, at most %d (the program and %d arguments; "
+		         "use a wrapper script for more)", words, NOTIFY_ARGS_MAX, NOTIFY_ARGS_MAX - 1);
+		goto out;
+	}
+	p = value + strspn(value, " \t");
+	n = strcspn(p, " \t");
+	snprintf(prog, sizeof prog, "%.*s", (int)n, p);
+	if (n > 0 && prog[0] != '/') {
+		snprintf(err, errlen, "notify_command: the program must be an absolute path, not \"%s\"", prog);
+		goto out;
+	}
+	if (n > 0 && stat(prog, &st) != 0) {
+		snprintf(err, errlen, "notify_command: cannot run %s: %s", prog, strerror(errno));
+		goto out;
+	}
+	if (n > 0 && !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "notify_command: %s is not a regular file", prog);
+		goto out;
+	}
+	if (n > 0 && access(prog, X_OK) != 0) {
+		snprintf(err, errlen, "notify_command: %s is not executable: %s", prog, strerror(errno));
+		goto out;
+	}
+	memcpy(c->notify_command, value, strlen(value) + 1);
+	r = 0;
+out:
+	return r;
+}
+
 /* Durations and sizes with limits: the message names the limit in units
  * ("must be at least 1s"), not in nanoseconds. */
 static int
@@ -115,7 +171,7 @@ static const struct conf_key vconf_keys[] = {
 	{ "vault", "peer_uids", CONF_FUNC, 0, 0, 0, 0, parse_uids },
 	K("socket_mode",       CONF_MODE,     socket_mode, 0, 0),
 	{ "vault", "max_length", CONF_FUNC, 0, 0, 0, 0, parse_max_length_ns },
-	K("notify_command",    CONF_STR,      notify_command, 0, 0),
+	{ "vault", "notify_command", CONF_FUNC, 0, 0, 0, 0, parse_notify },
 	{ "vault", "notify_timeout", CONF_FUNC, 0, 0, 0, 0, parse_notify_timeout_ns },
 	K("grace",             CONF_DURATION, grace_ns, 0, 0),
 	{ "vault", "session_idle", CONF_FUNC, 0, 0, 0, 0, parse_session_idle_ns },

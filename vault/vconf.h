@@ -20,7 +20,7 @@ struct vconf {
 	uint32_t n_peer_uids;                 /* 0 = only our own uid */
 	uint32_t socket_mode;                 /* mode of the socket file */
 	uint64_t max_length_ns;               /* seal a recording at this length */
-	char     notify_command[VCONF_PATH_MAX]; /* argv split on blanks, JSON on stdin */
+	char     notify_command[VCONF_PATH_MAX]; /* argv split on blanks, JSON on stdin; checked when read */
 	uint64_t notify_timeout_ns;
 	uint64_t grace_ns;                    /* seal a call whose ring slot stays quiet this long after end */
 	uint64_t session_idle_ns;             /* idle expiry of a session */

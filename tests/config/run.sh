@@ -47,6 +47,25 @@ check_bad "sniffer, bad duration" sniffer "media_timeout = soon" "$B/threatrec-s
 check_bad "vault, unknown user" vault "peer_uids = no-such-user-xyz" "$B/threatrec-vault" verify -c "$W/bad.conf"
 check_bad "vault, bad mode" vault "socket_mode = 0999" "$B/threatrec-vault" verify -c "$W/bad.conf"
 check_bad "vault, bad ring name" vault "ring = /a/b" "$B/threatrec-vault" verify -c "$W/bad.conf"
+# notify_command: checked when the config is read, not at the first mark
+# (it used to show only then, as "failed (exit 127)")
+check_notify() { # NAME LINE-TEXT EXPECTED-MESSAGE: refused with the line and the message
+	check_bad "vault, notify_command $1" vault "$2" "$B/threatrec-vault" verify -c "$W/bad.conf"
+	grep -qF -- "$3" <<<"$out" && ok "... says: $3" || bad "notify_command $1: message" "$out"
+}
+check_notify "missing program" "notify_command = $W/no-such-notify" "notify_command: cannot run $W/no-such-notify: No such file or directory"
+check_notify "relative path" "notify_command = logger -t x" 'notify_command: the program must be an absolute path, not "logger"'
+check_notify "a folder" "notify_command = $W" "notify_command: $W is not a regular file"
+printf '#!/bin/sh\ncat >/dev/null\n' >"$W/notify-noexec"; chmod 0644 "$W/notify-noexec"
+check_notify "not executable" "notify_command = $W/notify-noexec" "notify_command: $W/notify-noexec is not executable: Permission denied"
+check_notify "17 words" "notify_command = /bin/true 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16" \
+	"notify_command has 17 words, at most 16 (the program and 15 arguments"
+out=$("$B/threatrec-vault" verify -c "$W/good.conf" -s "vault.notify_command=$W/no-such-notify" 2>&1); rc=$?
+[ $rc -ne 0 ] && grep -qF "cannot run $W/no-such-notify: No such file or directory" <<<"$out" &&
+	ok "-s vault.notify_command= is checked too" || bad "-s vault.notify_command (rc $rc)" "$out"
+sed "s|^notify_command =.*|notify_command = /bin/true 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15|" "$W/good.conf" >"$W/notify.conf"
+out=$("$B/threatrec-vault" verify -c "$W/notify.conf" 2>&1); rc=$?
+[ $rc -eq 0 ] && ok "notify_command with 16 words is accepted" || bad "notify_command with 16 words (rc $rc)" "$out"
 check_bad "web UI, bad ring name" webui "ring = /a/b" timeout 5 "$B/threatrec-webui" -c "$W/bad.conf"
 check_bad "web UI, bad port" webui "port = 70000" timeout 5 "$B/threatrec-webui" -c "$W/bad.conf"
 check_bad "sniffer, bad mark_code" sniffer "mark_code = *9X" "$B/threatrec-sniffer" -c "$W/bad.conf" --list
