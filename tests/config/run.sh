@@ -63,6 +63,12 @@ check_notify "17 words" "notify_command = /bin/true 1 2 3 4 5 6 7 8 9 10 11 12 1
 out=$("$B/threatrec-vault" verify -c "$W/good.conf" -s "vault.notify_command=$W/no-such-notify" 2>&1); rc=$?
 [ $rc -ne 0 ] && grep -qF "cannot run $W/no-such-notify: No such file or directory" <<<"$out" &&
 	ok "-s vault.notify_command= is checked too" || bad "-s vault.notify_command (rc $rc)" "$out"
+# the example the shipped config gives (a comment there) is accepted, 16 words too
+ex=$(sed -n 's/^# *\(notify_command = \/.*\)$/\1/p' packaging/threatrec.conf | head -1)
+sed "s|^notify_command =.*|$ex|" "$W/good.conf" >"$W/notify.conf"
+out=$("$B/threatrec-vault" verify -c "$W/notify.conf" 2>&1); rc=$?
+[ -n "$ex" ] && [ $rc -eq 0 ] && ok "the example notify_command in threatrec.conf is accepted ($ex)" ||
+	bad "example notify_command \"$ex\" (rc $rc)" "$out"
 sed "s|^notify_command =.*|notify_command = /bin/true 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15|" "$W/good.conf" >"$W/notify.conf"
 out=$("$B/threatrec-vault" verify -c "$W/notify.conf" 2>&1); rc=$?
 [ $rc -eq 0 ] && ok "notify_command with 16 words is accepted" || bad "notify_command with 16 words (rc $rc)" "$out"
