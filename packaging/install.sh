@@ -89,6 +89,12 @@ fi
 install -m 0644 packaging/threatrec.conf "$DESTDIR$DOCDIR/threatrec.conf.example"
 if [ "$live" -eq 1 ] && getent group threatrec >/dev/null 2>&1; then
 	chgrp threatrec "$CONFDIR" "$CONFDIR/threatrec.conf"
+else
+	# a staging root (or no group yet): the group of the target system is
+	# not ours to set; tmpfiles.d sets it there
+	echo "  note:   $CONFDIR and $CONFDIR/threatrec.conf are root:root${DESTDIR:+ in $DESTDIR}: the services read"
+	echo "          them through group threatrec, which systemd-tmpfiles --create threatrec.conf"
+	echo "          (run it on the target after systemd-sysusers, or reboot) sets: 0750 and 0640 root:threatrec"
 fi
 
 if [ "$live" -eq 1 ]; then
@@ -98,9 +104,11 @@ if [ "$live" -eq 1 ]; then
 		systemctl daemon-reload
 		echo "  systemd reloaded; enable with: systemctl enable --now threatrec-sniffer threatrec-vault threatrec-webui"
 	fi
-	echo "  next: edit $CONFDIR/threatrec.conf ([sniffer] interface, [vault] peer_uids = \$(id -u threatrec-webui)),"
-	echo "        then create the vault keys and a first user:"
-	echo "        runuser -u threatrec-vault -- $BINDIR/threatrec-vault init -c $CONFDIR/threatrec.conf"
-	echo "        runuser -u threatrec-vault -- $BINDIR/threatrec-vault useradd -c $CONFDIR/threatrec.conf admin admin"
 fi
+echo "  next: edit $CONFDIR/threatrec.conf: [sniffer] interface; [vault] peer_uids = threatrec-webui"
+echo "        is already there (the web UI's user, by name); for HTTPS put the key and certificate in"
+echo "        $CONFDIR/tls (0750 root:threatrec-webui, tmpfiles.d), files 0640 root:threatrec-webui;"
+echo "        then create the vault keys and a first user:"
+echo "        runuser -u threatrec-vault -- $BINDIR/threatrec-vault init -c $CONFDIR/threatrec.conf"
+echo "        runuser -u threatrec-vault -- $BINDIR/threatrec-vault useradd -c $CONFDIR/threatrec.conf admin admin"
 echo "install.sh: done (DESTDIR=${DESTDIR:-/}, PREFIX=$PREFIX)"

@@ -218,5 +218,43 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 else
 	echo "skip - ring ownership after dropping root (needs root and user nobody)"
 fi
+
+# packaging/install.sh into a staging root (DESTDIR): it says that the config
+# is root:root there and what gives it its group; its hint, the installed
+# config and tmpfiles.d agree (peer_uids by name, the TLS folder)
+out=$(B="$B" packaging/install.sh "$W/dest" /usr/local 2>&1); rc=$?
+D="$W/dest" inst=$out
+[ $rc -eq 0 ] && [ -f "$D/etc/threatrec/threatrec.conf" ] &&
+	grep -qF "/etc/threatrec and /etc/threatrec/threatrec.conf are root:root in $D" <<<"$out" &&
+	grep -qF "systemd-tmpfiles --create threatrec.conf" <<<"$out" &&
+	ok "install.sh DESTDIR=...: says the config is root:root there and how it gets group threatrec" ||
+	bad "install.sh DESTDIR (rc $rc)" "$out"
+T="$D/usr/local/lib/tmpfiles.d/threatrec.conf"
+grep -qE '^z +/etc/threatrec/threatrec.conf +0640 +root +threatrec ' "$T" &&
+	grep -qE '^d +/etc/threatrec/tls +0750 +root +threatrec-webui ' "$T" &&
+	ok "tmpfiles.d: the config 0640 root:threatrec, /etc/threatrec/tls 0750 root:threatrec-webui" || bad "tmpfiles.d lines" "$(cat "$T")"
+if [ "$(id -u)" = 0 ] && command -v systemd-tmpfiles >/dev/null; then
+	# the target's users, as systemd-sysusers would make them
+	cp /etc/passwd /etc/group "$D/etc/"
+	printf 'threatrec:x:64990:\nthreatrec-webui:x:64991:\nthreatrec-vault:x:64992:\n' >>"$D/etc/group"
+	printf 'threatrec-vault:x:64992:64992::/nonexistent:/usr/sbin/nologin\n' >>"$D/etc/passwd"
+	mkdir -p "$D/run" "$D/var/lib"
+	out=$(systemd-tmpfiles --root="$D" --create threatrec.conf 2>&1); rc=$?
+	[ $rc -eq 0 ] && [ "$(stat -c '%a %u:%g' "$D/etc/threatrec" "$D/etc/threatrec/threatrec.conf" "$D/etc/threatrec/tls" | tr '\n' ' ')" = \
+		"750 0:64990 640 0:64990 750 0:64991 " ] &&
+		ok "systemd-tmpfiles on the staging root: /etc/threatrec and its config root:threatrec, tls root:threatrec-webui" ||
+		bad "systemd-tmpfiles on the DESTDIR tree (rc $rc)" "$out $(ls -lnd "$D"/etc/threatrec "$D"/etc/threatrec/*)"
+else
+	echo "skip - systemd-tmpfiles on the DESTDIR tree (needs root and systemd-tmpfiles)"
+fi
+out=$inst
+grep -qF "peer_uids = threatrec-webui" <<<"$out" && ! grep -q 'id -u' <<<"$out" &&
+	grep -qx "peer_uids = threatrec-webui" "$D/etc/threatrec/threatrec.conf" &&
+	grep -qF '`[vault] peer_uids = threatrec-webui` is already there' packaging/README.md &&
+	ok "install.sh's hint, the installed config and packaging/README.md name peer_uids = threatrec-webui" ||
+	bad "peer_uids hint" "$out"
+grep -qF "/etc/threatrec/tls" <<<"$out" && grep -qF "/etc/threatrec/tls" "$D/etc/threatrec/threatrec.conf" &&
+	ok "install.sh and the config's [webui] comment say where the TLS key goes" || bad "TLS key hint" "$out"
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
