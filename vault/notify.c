@@ -82,21 +82,28 @@ out_line(struct notify *n, struct notify_child *k)
 	k->linelen = 0;
 }
 
-/* Reads what the child wrote to stderr so far (never blocks). */
+/* Reads what the child wrote to stderr so far (never blocks; at most
+ * 64 x 16 KiB a call, so that a child writing without end cannot hold the
+ * main loop: it waits on the full pipe until the next tick). */
 static void
 out_read(struct notify *n, struct notify_child *k)
 {
-	char buf[4096];
+	char buf[16384];
 	ssize_t got;
 	size_t i;
+	int reads = 0;
 
-	while (k->outfd >= 0 && (got = read(k->outfd, buf, sizeof buf)) != 0) {
+	while (k->outfd >= 0 && reads++ < 64) {
+		if ((got = read(k->outfd, buf, sizeof buf)) == 0) {
+			close_fd(&k->outfd);    /* EOF: everyone in the group closed it */
+			break;
+		}
 		if (got < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno != EAGAIN)
 				close_fd(&k->outfd);
-			return;
+			break;
 		}
 		for (i = 0; i < (size_t)got; i++) {
 			if (k->lines >= NOTIFY_STDERR_LINES) {
@@ -111,7 +118,6 @@ out_read(struct notify *n, struct notify_child *k)
 				k->dropped++;
 		}
 	}
-	close_fd(&k->outfd);            /* EOF: everyone in the group closed it */
 }
 
 static void
@@ -309,12 +315,15 @@ notify_tick(struct notify *n)
 		/* exited? look without reaping: while the leader is a zombie its
 		 * id cannot be reused, so killing the group cannot hit strangers */
 		memset(&si, 0, sizeof si);
-		if (waitid(P_PID, (id_t)k->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == k->pid) {
+		if (waitid(P_PID, (id_t)k->pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0 && errno == ECHILD) {
+			log_warn_f("notify_command %s [%d]: no longer our child", n->argv[0], (int)k->pid);
+			close_fd(&k->errfd);
+			close_fd(&k->outfd);
+			k->pid = 0;             /* never signal an id that may be reused */
+		} else if (si.si_pid == k->pid) {
 			kill(-k->pid, SIGKILL);         /* what it left behind in its group */
-			if (waitpid(k->pid, &st, 0) == k->pid)
+			if (waitpid(k->pid, &st, 0) == k->pid)   /* else again at the next tick */
 				child_done(n, k, st);
-			else
-				k->pid = 0;
 		} else if (now > k->deadline_ns && !k->killed) {
 			kill(-k->pid, SIGKILL);
 			kill(k->pid, SIGKILL);          /* should it have left the group */

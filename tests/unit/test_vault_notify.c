@@ -2,7 +2,8 @@
  * is killed whole (timeout, left-behind children, the vault stopping);
  * marks beyond NOTIFY_CHILDREN_MAX wait in a queue and all run; a full
  * queue is counted and logged; an exec failure is named with its reason;
- * the command's stderr reaches the log capped. */
+ * the command's stderr reaches the log capped, and one that never stops
+ * writing does not hold the main loop. */
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
@@ -308,6 +309,35 @@ main(void)
 	ASSERT_TRUE(strstr(log, "more bytes of stderr not logged") != NULL);
 	ASSERT_TRUE(strlen(log) < 8192);
 
+	TEST_DONE();
+
+	TEST_START("stderr without end (yes): each tick returns soon, the timeout still kills it");
+	script("endless.sh", "exec yes 'endless noise' >&2\n");
+	snprintf(cmd, sizeof cmd, "%s/endless.sh", dir);
+	n = notify_new(cmd, 500ULL * 1000000ULL);
+	test_stderr_begin();
+	notify_mark(n, "{\"n\":5}");
+	{
+		struct timespec t0, t1;
+		double worst = 0, dt;
+		for (i = 0; i < 250; i++) {
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+			notify_tick(n);
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			dt = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+			worst = dt > worst ? dt : worst;
+			notify_counts(n, &s, &f, &k);
+			if (f == 1)
+				break;
+			nap_ms(20);
+		}
+		ASSERT_TRUE(worst < 0.25);
+	}
+	notify_free(n);
+	test_stderr_end(log, sizeof log);
+	ASSERT_U64_EQ(f, 1);
+	ASSERT_INT_EQ(count_str(log, "endless noise"), NOTIFY_STDERR_LINES);
+	ASSERT_TRUE(strstr(log, "failed (timeout, killed 9)") != NULL);
 	TEST_DONE();
 
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
