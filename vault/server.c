@@ -811,7 +811,7 @@ h_status(struct req *q)
 	index_stats(s->ix, &n, &nrec, &last, &bytes);
 	notify_counts(s->nt, &ns, &nf, &nk);
 	index_iso8601(last, ts);
-	v = json_pack("{s:s, s:s, s:s, s:I, s:I, s:i, s:s*, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I}}",
+	v = json_pack("{s:s, s:s, s:s, s:I, s:I, s:i, s:s*, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}}",
 		"state", s->ring ? "running" : "waiting for ring",
 		"ring", s->ring ? "attached" : "detached", "ring_name", s->c->ring,
 		"recordings", (json_int_t)n, "recording_now", (json_int_t)nrec,
@@ -819,7 +819,8 @@ h_status(struct req *q)
 		"storage_bytes", (json_int_t)bytes, "failures", (json_int_t)recorder_failures(s->rc),
 		"protocol_errors", (json_int_t)s->proto_errors, "refused_peers", (json_int_t)s->refused,
 		"uptime_s", (json_int_t)(((int64_t)tr_mono_ns() - s->started_ns) / NS),
-		"notify", "started", (json_int_t)ns, "failed", (json_int_t)nf, "skipped", (json_int_t)nk);
+		"notify", "started", (json_int_t)ns, "failed", (json_int_t)nf, "skipped", (json_int_t)nk,
+		"queued", (json_int_t)notify_queued(s->nt));
 	/* live marks: supervisors see all, agents those of their extension */
 	if (q->u.role == IPC_ROLE_AGENT)
 		marks = recorder_active_json(s->rc, q->u.extension);
