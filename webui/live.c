@@ -4,6 +4,7 @@
  */
 #include "clock.h"
 #include "live.h"
+#include "utf8.h"
 
 #include <inttypes.h>
 #include <pthread.h>
@@ -190,18 +191,16 @@ static const char *end_name(uint32_t e)
 /* Copies a ring string that should be NUL-terminated, defensively. */
 static json_t *ring_str(const char *s, size_t n)
 {
-	char buf[RING_CALLID_MAX];
-	size_t len = strnlen(s, n), i;
+	char buf[4 * RING_CALLID_MAX];
+	size_t len = strnlen(s, n);
 	json_t *j = json_stringn(s, len);
 
 	if (j != NULL)
 		return j;
-	/* not UTF-8: show the bytes as ASCII with '?' for the rest */
-	if (len >= sizeof(buf))
-		len = sizeof(buf) - 1;
-	for (i = 0; i < len; i++)
-		buf[i] = ((unsigned char)s[i] < 0x80) ? s[i] : '?';
-	return json_stringn(buf, len);
+	/* not UTF-8 (a ring of an older sniffer): \xHH for the bad bytes, as
+	 * the sniffer itself now stores them (common/utf8.c) */
+	(void)utf8_clean(buf, sizeof(buf), s, len);
+	return json_string(buf);
 }
 
 json_t *live_call_json(const struct ring_call *c, uint32_t slot, uint64_t markword,
@@ -424,7 +423,7 @@ void live_mark_note(struct live *l, uint32_t slot, const struct ring_call *c, co
 	m->when = (int64_t)time(NULL);
 	snprintf(m->rec, sizeof(m->rec), "%s", rec_id);
 	snprintf(m->user, sizeof(m->user), "%s", user);
-	snprintf(m->note, sizeof(m->note), "%s", note ? note : "");
+	(void)utf8_clean(m->note, sizeof(m->note), note ? note : "", note ? strlen(note) : 0);
 out:
 	pthread_mutex_unlock(&l->marks_mu);
 unlock:

@@ -124,6 +124,29 @@ async function main() {
     await page.waitForFunction(() => document.getElementById('toast').textContent === '',
       null, { timeout: 6000 }).catch(() => {});
     await screenshot(page, 'supervisor-live');
+    // a long note in a language with 2-byte letters never makes the mark
+    // fail (the vault's field is 511 bytes); Enter in the note marks
+    const free = page.locator('tr[data-testid="call-row"]:not(.is-marked)').first();
+    const noteIn = free.locator('[data-testid="note-input"]');
+    await noteIn.fill('\u00e9'.repeat(400));
+    const bytes = await noteIn.evaluate((n) => new TextEncoder().encode(n.value).length);
+    check(bytes > 0 && bytes <= 511, 'a long note is cut to 511 UTF-8 bytes while typing', `${bytes} bytes`);
+    await noteIn.press('Enter');
+    const secondMarked = await page.waitForFunction(() => document.querySelectorAll('tr.is-marked').length >= 2,
+      null, { timeout: 10000 }).then(() => true, () => false);
+    check(secondMarked, 'Enter in the note field marks the call, with the long note',
+      await page.locator('#toast').innerText());
+    const shownNote = await page.locator('[data-testid="mark-note"]').allInnerTexts();
+    check(shownNote.some((t) => /^Note: \u00e9{20,}$/.test(t.trim())),
+      'the marked call shows the note\'s letters (cut at a letter, never as ???)', shownNote.join(' | '));
+    // a phone: the Threat cell of every call is on screen, no sideways scroll
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(300);
+    const fitsPhone = await page.evaluate(() => Array.from(document.querySelectorAll('#calls-body td.mark-td'))
+      .every((td) => { const r = td.getBoundingClientRect(); return r.width > 0 && r.right <= window.innerWidth; }));
+    check(fitsPhone, 'on a 390 px phone the Mark / marked cell of every call is within the screen');
+    await screenshot(page, 'supervisor-live-phone');
+    await page.setViewportSize({ width: 1280, height: 800 });
     await logout(page);
     // nothing of the supervisor's view may stay in the page for the next user
     const left = await page.locator('tr[data-testid="call-row"]').count();
@@ -164,6 +187,20 @@ async function main() {
     })).catch(() => false);
     check(seeked && Math.abs(seeked - 6) < 0.5, 'the player seeks to 6 s', `currentTime ${seeked}`);
     await screenshot(page, 'recording');
+    // another recording that cannot be played must not keep this one's audio
+    await page.goto(URL + '/#/recordings/nosuchrec');
+    await page.locator('#rec-notice').waitFor({ state: 'visible', timeout: 10000 }).catch(() => {});
+    const stale = await page.evaluate(() => {
+      const p = document.getElementById('player');
+      return { src: p.getAttribute('src'), ready: p.readyState, dur: p.duration,
+        dis: document.getElementById('download-wav').getAttribute('aria-disabled') };
+    });
+    check(!stale.src && stale.ready === 0 && !(stale.dur > 0) && stale.dis === 'true' &&
+      /Cannot open this recording/.test(await page.locator('#rec-notice').innerText()),
+      'a recording that cannot be opened shows why, with no audio of the last one and no live buttons',
+      JSON.stringify(stale));
+    await page.goto(URL + '/#/recordings/' + encodeURIComponent(recId));
+    await page.locator('#player[src]').waitFor({ state: 'attached', timeout: 10000 }).catch(() => {});
 
     const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 15000 }),
       page.click('#download-wav')]);

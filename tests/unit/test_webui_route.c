@@ -230,7 +230,7 @@ static void test_call_json(void)
 	ASSERT_STR_EQ(json_string_value(json_object_get(j, "start")), "2026-12-03T00:00:00.000Z");
 	ASSERT_TRUE(json_real_value(json_object_get(j, "duration")) == 2.5);
 	ASSERT_INT_EQ(json_array_size(json_object_get(j, "codecs")), 1);
-	ASSERT_STR_EQ(json_string_value(json_object_get(j, "caller")), "??12");
+	ASSERT_STR_EQ(json_string_value(json_object_get(j, "caller")), "\\xff\\xfe12");   /* as the sniffer stores it */
 	ASSERT_TRUE(json_is_false(json_object_get(j, "marked")));
 	ASSERT_TRUE(json_is_null(json_object_get(j, "mark")));
 	json_decref(j);

@@ -4,6 +4,7 @@
 (function () {
   var me = null;              /* {user, role, extension, csrf} */
   var liveTimer = null;
+  var recTimer = null, recShown = null;   /* the recording page's id and its re-check */
   var recsOffset = 0, auditOffset = 0;
   var PAGE = 50;
 
@@ -43,6 +44,19 @@
     });
   }
 
+  /* the note's limit is 511 UTF-8 bytes (the vault's field): cut at a
+   * character, never let a long note make the mark itself fail */
+  var NOTE_MAX_BYTES = 511;
+  function fitBytes(s, max) {
+    var enc = new TextEncoder();
+    if (enc.encode(s).length <= max) return s;
+    var out = '';
+    for (var ch of s) {
+      if (enc.encode(out + ch).length > max) break;
+      out += ch;
+    }
+    return out;
+  }
   function pad(n) { return (n < 10 ? '0' : '') + n; }
   function fmtTime(iso) {
     if (!iso) return '';
@@ -92,6 +106,10 @@
       else a.removeAttribute('aria-current');
     });
     if (liveTimer && name !== 'live') { clearInterval(liveTimer); liveTimer = null; }
+    if (name !== 'recording') {
+      recShown = null;
+      if (recTimer) { clearTimeout(recTimer); recTimer = null; }
+    }
   }
   function showLogin() {
     me = null;
@@ -104,6 +122,8 @@
      'users-body'].forEach(function (id) { $(id).textContent = ''; });
     $('password-form').reset();
     $('password-error').textContent = '';
+    if (recTimer) { clearTimeout(recTimer); recTimer = null; }
+    $('username').value = '';
     $('topbar').hidden = true;
     show('login');
     $('username').focus();
@@ -227,7 +247,7 @@
         m.state === 'requested' ? 'Mark requested by phone' :
           'Marked' + (m.by ? ' by ' + m.by : (vaultUp ? '' : ' (by: unknown, vault unavailable)')));
       var info = [];
-      if (m.at) info.push(fmtTime(m.at));
+      if (m.at) info.push(fmtTime(m.at) + ' UTC');
       if (m.recording) info.push('recording ' + m.recording);
       if (m.state && m.state !== 'requested') info.push('state: ' + m.state);
       if (info.length) b.appendChild(el('small', null, info.join(' \u00b7 ')));
@@ -250,12 +270,22 @@
     }
     if (!canMark) { wrap.appendChild(el('span', { 'class': 'hint' }, 'not marked')); return; }
     var note = el('input', { 'class': 'note-input', 'data-testid': 'note-input', type: 'text',
-      maxlength: '500', placeholder: 'Note (optional)', 'aria-label': 'Note for call from ' + c.caller });
+      maxlength: String(NOTE_MAX_BYTES), placeholder: 'Note (optional)',
+      'aria-label': 'Note for call from ' + c.caller });
+    note.addEventListener('input', function () {
+      var f = fitBytes(note.value, NOTE_MAX_BYTES);
+      if (f !== note.value) { note.value = f; note.title = 'The note is full (' + NOTE_MAX_BYTES + ' bytes)'; }
+    });
+    /* Enter in the note marks the call, as the button does */
+    note.addEventListener('keydown', function (ev) {
+      if (ev.key === 'Enter' && !btn.disabled) { ev.preventDefault(); btn.click(); }
+    });
     var btn = el('button', { 'class': 'mark-button', 'data-testid': 'mark-button', type: 'button',
       'aria-label': 'Mark threat: call from ' + c.caller + ' to ' + c.callee }, 'Mark threat');
     btn.addEventListener('click', function () {
       btn.disabled = true;
-      api('POST', '/api/calls/' + encodeURIComponent(c.id) + '/mark', { note: note.value })
+      api('POST', '/api/calls/' + encodeURIComponent(c.id) + '/mark',
+          { note: fitBytes(note.value, NOTE_MAX_BYTES) })
         .then(function (j) {
           toast('Marked as threat: recording ' + j.recording + (j.existing ? ' (already marked)' : ''));
           refreshCalls();
@@ -279,8 +309,11 @@
         var tr = rows[c.id];
         if (!tr) {
           tr = el('tr', { 'data-call-id': c.id, 'data-sip-call-id': c.call_id, 'data-testid': 'call-row' });
+          var LABELS = { caller: 'Caller', callee: 'Callee', agent: 'Agent', start: 'Start (UTC)',
+            running: 'Running', state: 'State' };
           ['caller', 'callee', 'agent', 'start', 'running', 'state'].forEach(function (k) {
-            tr.appendChild(el('td', { 'class': 'c-' + k + (k === 'running' ? ' num' : '') }));
+            tr.appendChild(el('td', { 'class': 'c-' + k + (k === 'running' ? ' num' : ''),
+              'data-label': LABELS[k] }));
           });
           tr.appendChild(markCell(c, j.can_mark));
           tb.appendChild(tr);
@@ -295,9 +328,22 @@
           tr.cells[5].appendChild(stateBadge(c.state));
         }
         tr.classList.toggle('is-marked', !!c.marked);
+        /* calls that may still need marking first, the newest on top */
+        tr.setAttribute('data-rank', !c.marked && c.state !== 'ended' ? '0' : '1');
+        tr.setAttribute('data-start', String(Date.parse(c.start) || 0));
         fillMark(tr.cells[6], c, j.can_mark, j.vault !== false);
       });
       Object.keys(rows).forEach(function (id) { if (!seen[id]) rows[id].remove(); });
+      /* reorder only when nobody is typing in a row (moving it would take
+       * the focus away from its note field) */
+      if (!tb.contains(document.activeElement)) {
+        var list = Array.prototype.slice.call(tb.rows), sorted = list.slice().sort(function (a, b) {
+          return (a.getAttribute('data-rank') - b.getAttribute('data-rank')) ||
+            (b.getAttribute('data-start') - a.getAttribute('data-start'));
+        });
+        if (sorted.some(function (r, i) { return r !== list[i]; }))
+          sorted.forEach(function (r) { tb.appendChild(r); });
+      }
       $('calls-empty').hidden = (j.calls || []).length > 0;
       $('live-info').textContent = !j.ring ? 'The capture ring is not available: is threatrec-sniffer running?'
         : !j.sniffer_alive ? 'The sniffer is not responding: these calls may be out of date.'
@@ -351,7 +397,7 @@
   var REC_LABELS = { id: 'Recording', call_id: 'SIP Call-ID', from_tag: 'From tag', caller: 'Caller',
     callee: 'Callee', agent: 'Agent', start: 'Started', end: 'Ended', start_ns: 'Started', end_ns: 'Ended',
     duration: 'Duration', codecs: 'Codecs', marked_by: 'Marked by', marked_at: 'Marked at', how: 'Marked how',
-    note: 'Note', state: 'State', fail_reason: 'Failure', sha256: 'SHA-256', size: 'Size', sealed_at: 'Sealed at' };
+    note: 'Note', state: 'State', fail_reason: 'Sealed early / reason', sha256: 'SHA-256', size: 'Size', sealed_at: 'Sealed at' };
   var REC_ORDER = ['id', 'state', 'caller', 'callee', 'agent', 'start', 'start_ns', 'end', 'end_ns', 'duration',
     'codecs', 'marked_by', 'marked_at', 'how', 'note', 'sealed_at', 'size', 'sha256', 'fail_reason', 'call_id', 'from_tag'];
   function human(k) {
@@ -368,13 +414,21 @@
     var player = $('player');
     player.pause && player.pause();
     player.removeAttribute('src');
-    $('download-wav').removeAttribute('href');
-    $('download-pcap').removeAttribute('href');
-    $('download-evidence').removeAttribute('href');
+    if (player.load) player.load();   /* else the last recording's audio stays playable here */
+    ['download-wav', 'download-pcap', 'download-evidence'].forEach(function (d) {
+      $(d).removeAttribute('href');
+      $(d).setAttribute('aria-disabled', 'true');
+    });
+    $('rec-notice').textContent = '';
+    if (recTimer) { clearTimeout(recTimer); recTimer = null; }
+    recShown = id;
     api('GET', base).then(function (r) {
+      if (recShown !== id) return;    /* the user has moved on */
+      meta.textContent = '';
       var keys = Object.keys(r).filter(function (k) {
         if (k === 'caller_asserted') return false;             /* shown with the caller */
         if ((k === 'start_ns' && r.start) || (k === 'end_ns' && (r.end || !r[k]))) return false;
+        if (r[k] === '' || r[k] === null) return false;        /* no empty rows */
         return true;
       });
       keys.sort(function (a, b) {
@@ -404,10 +458,20 @@
         $('download-pcap').href = base + '/call.pcap';
         $('download-pcap').setAttribute('download', id + '.pcap');
         $('download-evidence').href = base + '/evidence';
+        ['download-wav', 'download-pcap', 'download-evidence'].forEach(function (d) {
+          $(d).removeAttribute('aria-disabled');
+        });
+      } else if (r.state === 'recording') {
+        $('rec-notice').textContent = 'Still recording: playback and downloads once it is sealed ' +
+          '(this page checks every few seconds).';
+        recTimer = setTimeout(function () { recTimer = null; if (recShown === id) openRecording(id); }, 3000);
       } else {
-        toast('This recording is ' + r.state + ': playback is available once it is sealed.');
+        $('rec-notice').textContent = 'This recording ' + r.state + (r.fail_reason ? ': ' + r.fail_reason : '') +
+          '; there is nothing to play or download.';
       }
-    }).catch(function (e) { toast('Cannot open recording: ' + e.message, true); });
+    }).catch(function (e) {
+      if (recShown === id) $('rec-notice').textContent = 'Cannot open this recording: ' + e.message;
+    });
   }
 
   /* ---- audit ---- */
@@ -498,7 +562,7 @@
           ['Packets', num(r.packets)], ['Bytes', num(r.bytes)],
           ['Stored packets', num(r.stored_packets)], ['Kernel drops', num(r.kernel_drops), r.kernel_drops ? 'bad' : ''],
           ['Calls in memory', num(r.calls_active)], ['Calls total', num(r.calls_total)],
-          ['Capture clock', fmtTime(r.clock)]]));
+          ['Capture clock', r.clock ? fmtTime(r.clock) + ' UTC' : '']]));
         box.appendChild(card('Ring', [
           ['Fill', (100 * r.fill).toFixed(1) + ' %'], ['Chunks used', num(r.chunks_used) + ' / ' + num(r.chunks_total)],
           ['Ended calls freed', num(r.evictions_calls)], ['Chunks overwritten', num(r.evictions_chunks)],
