@@ -105,8 +105,14 @@ done
 rc=$?
 chk $rc "sniffer started on tr0 $how, ring $RING created" "$(tail -3 "$W/sniffer.out")"
 [ $rc = 0 ] || finish
-# capabilities are needed only to open the capture and lock the ring
-caps=$(grep -E '^Cap(Eff|Prm|Amb):' "/proc/$snf_pid/status" 2>/dev/null | awk '{print $2}' | sort -u)
+# capabilities are needed only to open the capture and lock the ring (the
+# ring exists a moment before they are dropped: wait for it, up to 5 s)
+i=0
+while :; do
+	caps=$(grep -E '^Cap(Eff|Prm|Amb):' "/proc/$snf_pid/status" 2>/dev/null | awk '{print $2}' | sort -u)
+	[ "$caps" = 0000000000000000 ] || [ $i -ge 50 ] && break
+	sleep 0.1; i=$((i + 1))
+done
 [ "$caps" = 0000000000000000 ]
 chk $? "the running sniffer holds no capability (CapEff, CapPrm, CapAmb all 0)" "$(grep Cap "/proc/$snf_pid/status" 2>/dev/null)"
 # 0640 as [ring] mode says, although the umask is 077 (the sniffer fchmods);
