@@ -621,12 +621,16 @@ ring_attach_owner(const char *name, int flags, uid_t owner, struct ring **ringp,
 		 * it sees no marks (all zero) and asks the vault instead. */
 		r->marks = mmap(NULL, r->marks_len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	} else {
-		if (fstat(mfd, &st) == 0 &&
-		    ring_object_ok(&st, "its mark words object", owner, why, whylen) != 0) {
+		if (fstat(mfd, &st) != 0) {
+			ring_why(why, whylen, "cannot stat its mark words object %s: %s", mname,
+			    strerror(errno));
+			goto out;
+		}
+		if (ring_object_ok(&st, "its mark words object", owner, why, whylen) != 0) {
 			rv = TR_ERR_PERM;
 			goto out;
 		}
-		if (fstat(mfd, &st) != 0 || (uint64_t)st.st_size < r->marks_len) {
+		if ((uint64_t)st.st_size < r->marks_len) {
 			ring_why(why, whylen, "its mark words object %s is too small (%lld bytes, "
 			    "%llu needed)", mname, (long long)st.st_size, (unsigned long long)r->marks_len);
 			rv = TR_ERR_INVAL;

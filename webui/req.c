@@ -508,6 +508,11 @@ bool req_uri_utf8_ok(const char *u, size_t len)
 	size_t n;
 	bool ok = false;
 
+	/* plain ASCII without %-escapes, nearly every request: nothing to decode */
+	for (n = 0; n < len && u[n] != '%' && (unsigned char)u[n] < 0x80; n++)
+		;
+	if (n == len)
+		return true;
 	/* (out of memory: refused, as the caller cannot check it otherwise) */
 	if ((buf = malloc(len + 1)) == NULL)
 		goto out;
